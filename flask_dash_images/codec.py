@@ -1,0 +1,103 @@
+"""The canonical text form of one JSON value.
+
+One value has exactly one text, so the same inputs always make the same URL,
+the same ETag and the same cache key. The text is what a browser's
+``JSON.stringify`` writes for the same value (numbers in ECMAScript notation,
+object keys in UTF-16 order), so a clientside callback builds byte-identical
+URLs. The one addition: a float with an integral value keeps a ``.0`` so it
+decodes as a float again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import typing as t
+from decimal import Decimal
+
+__all__ = ["dumps", "loads"]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_json_string = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def dumps(value: t.Any) -> str:
+    """Return the canonical text of a JSON value.
+
+    :raises TypeError: the value is not made of JSON types.
+    :raises ValueError: a float is NaN or infinite (JSON has no such number).
+    """
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return _float(value)
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(dumps(item) for item in value) + "]"
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(f"object keys must be strings, not {key!r}")
+        keys = sorted(value, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
+        return "{" + ",".join(f"{_string(k)}:{dumps(value[k])}" for k in keys) + "}"
+    raise TypeError(f"{type(value).__name__} is not a JSON value: {value!r}")
+
+
+def loads(text: str) -> t.Any:
+    """Parse the text of one JSON value; inverse of :func:`dumps`.
+
+    :raises ValueError: the text is not JSON (NaN and Infinity are refused).
+    """
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _refuse_constant(name: str) -> t.NoReturn:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _string(value: str) -> str:
+    text = _json_string(value)
+    # JSON.stringify escapes lone surrogates; they cannot be written as UTF-8.
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _float(value: float) -> str:
+    if not math.isfinite(value):
+        raise ValueError(f"{value!r} is not a JSON number")
+    text = _ecmascript_number(value)
+    if "." in text or "e" in text:
+        return text
+    return text + ".0"
+
+
+def _ecmascript_number(value: float) -> str:
+    """Number::toString from ECMA-262, from Python's shortest repr digits."""
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    _, digit_tuple, exponent = Decimal(repr(abs(value))).normalize().as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    k = len(digits)
+    n = k + int(exponent)
+    if k <= n <= 21:
+        body = digits + "0" * (n - k)
+    elif 0 < n <= 21:
+        body = f"{digits[:n]}.{digits[n:]}"
+    elif -6 < n <= 0:
+        body = "0." + "0" * -n + digits
+    else:
+        e = n - 1
+        mantissa = digits if k == 1 else f"{digits[0]}.{digits[1:]}"
+        body = f"{mantissa}e{'+' if e > 0 else '-'}{abs(e)}"
+    return sign + body

@@ -1,0 +1,170 @@
+"""The Dash side: validate the dependencies, register the URL-building callback.
+
+The image's ``src`` is set by a small Dash callback that only builds a URL;
+the decorated function runs later, when the browser fetches that URL.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing as t
+
+import dash
+import flask
+from dash.dependencies import ALL, Input, Output, State
+
+from .exceptions import RegistrationError, UrlBuildError
+
+if t.TYPE_CHECKING:
+    from .extension import DynamicImages
+    from .registry import ImageSpec
+
+__all__ = ["image_callback", "register_dash_callback"]
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+
+def image_callback(
+    dash_app: dash.Dash,
+    output: Output,
+    *inputs_and_states: Input | State,
+    **options: t.Any,
+) -> t.Callable[[F], F]:
+    """Register an image callback on one Dash app (the dash-dynamic-images way).
+
+    Sets up :class:`DynamicImages` on ``dash_app.server`` the first time, and
+    reuses it after. Takes the options of :meth:`DynamicImages.callback`.
+    """
+    from .extension import DynamicImages
+
+    server = dash_app.server
+    state = server.extensions.get("dash_images")
+    images = state.extension if state is not None else DynamicImages(server)
+    return register_dash_callback(images, dash_app, output, inputs_and_states, **options)
+
+
+def register_dash_callback(
+    images: DynamicImages,
+    dash_app: dash.Dash | None,
+    output: t.Any,
+    inputs_and_states: t.Sequence[t.Any],
+    *,
+    name: str | None = None,
+    prevent_initial_call: bool | None = None,
+) -> t.Callable[[F], F]:
+    """Validate the dependencies now; register generator and callback on use."""
+    _check_dependencies(output, inputs_and_states)
+    dash_options: dict[str, t.Any] = {}
+    if prevent_initial_call is not None:
+        dash_options["prevent_initial_call"] = prevent_initial_call
+    register = dash.callback if dash_app is None else dash_app.callback
+
+    def decorator(function: F) -> F:
+        spec = images.register(
+            function,
+            key=str(output),
+            name=name,
+            params=positional_params(function, len(inputs_and_states)),
+            keywords=False,
+        )
+        builder = _url_builder(images, spec, dash_app, output, inputs_and_states)
+        register(output, *inputs_and_states, **dash_options)(builder)
+        return function
+
+    return decorator
+
+
+def positional_params(function: t.Callable[..., t.Any], count: int) -> list[str]:
+    """Query names for ``count`` positional values: the function's own
+    parameter names where it has them, else ``arg0``, ``arg1``, ..."""
+    names = [
+        p.name
+        for p in inspect.signature(function).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(names) >= count:
+        return names[:count]
+    return [f"arg{i}" for i in range(count)]
+
+
+def _check_dependencies(output: t.Any, inputs_and_states: t.Sequence[t.Any]) -> None:
+    if not isinstance(output, Output):
+        what = "a list of Outputs" if isinstance(output, (list, tuple)) else repr(output)
+        raise RegistrationError(
+            f"an image callback takes exactly one Output(..., 'src') first, not {what}"
+        )
+    if output.component_property != "src":
+        raise RegistrationError(
+            f"an image callback sets an image's 'src', not {str(output)!r}"
+        )
+    for dependency in inputs_and_states:
+        if isinstance(dependency, Output):
+            raise RegistrationError(
+                f"an image callback has exactly one Output; {dependency!r} is another"
+            )
+        if not isinstance(dependency, (Input, State)):
+            raise RegistrationError(
+                f"{dependency!r} is not an Input or a State; pass them one by one,"
+                " after the Output"
+            )
+
+
+def _is_all(dependency: t.Any) -> bool:
+    component_id = dependency.component_id
+    return isinstance(component_id, dict) and ALL in component_id.values()
+
+
+def _url_builder(
+    images: DynamicImages,
+    spec: ImageSpec,
+    dash_app: dash.Dash | None,
+    output: Output,
+    inputs_and_states: t.Sequence[t.Any],
+) -> t.Callable[..., t.Any]:
+    spread = [_is_all(d) for d in inputs_and_states] if _is_all(output) else None
+
+    def build(*values: t.Any) -> t.Any:
+        root = browser_root(dash_app)
+        if spread is None:
+            return images.build_url(spec, values, root=root)
+        # Output with ALL: one picture per matched image; inputs with ALL give
+        # picture i their item i, the other inputs are shared.
+        count = len(dash.ctx.outputs_list)
+        for value, spreads in zip(values, spread):
+            if spreads and len(value) != count:
+                raise UrlBuildError(
+                    f"{spec.label}: {count} images but {len(value)} values for an"
+                    " ALL input; match the components one to one"
+                )
+        return [
+            images.build_url(
+                spec,
+                [v[i] if spreads else v for v, spreads in zip(values, spread)],
+                root=root,
+            )
+            for i in range(count)
+        ]
+
+    build.__name__ = build.__qualname__ = f"image_url_{spec.guid}"
+    return build
+
+
+def browser_root(dash_app: dash.Dash | None) -> str | None:
+    """Where the browser sees the Flask app's root, from Dash's path config.
+
+    Dash's ``requests_pathname_prefix`` is its ``routes_pathname_prefix`` as
+    the browser sees it; what it adds in front is the app's root (a reverse
+    proxy's prefix, or a WSGI mount). ``None``: use the request's own root.
+    """
+    if dash_app is None:
+        try:
+            dash_app = dash.get_app()
+        except Exception:  # no Dash app in this process: plain request root
+            return None
+        if dash_app.server is not flask.current_app._get_current_object():  # type: ignore[attr-defined]
+            return None
+    requests = dash_app.config.requests_pathname_prefix
+    routes = dash_app.config.routes_pathname_prefix
+    if requests == routes or not requests.endswith(routes):
+        return None
+    return requests[: len(requests) - len(routes)]

@@ -1,0 +1,179 @@
+"""A generator's result -> encoded picture bytes.
+
+Accepted results: a Pillow image; a numpy array; a matplotlib ``Figure``;
+bytes already encoded in the declared format. numpy and matplotlib are only
+touched when a result is one of theirs, so neither is needed otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+import typing as t
+
+from PIL import Image, features
+
+from .exceptions import RenderError
+
+__all__ = ["FORMATS", "Format", "available_formats", "encode", "to_image"]
+
+
+class Format(t.NamedTuple):
+    name: str
+    mimetype: str
+    pillow: str
+    modes: frozenset[str]
+    magic: t.Callable[[bytes], bool]
+    defaults: t.Mapping[str, t.Any]
+
+
+FORMATS: dict[str, Format] = {
+    f.name: f
+    for f in [
+        Format(
+            "png",
+            "image/png",
+            "PNG",
+            frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"}),
+            lambda b: b.startswith(b"\x89PNG\r\n\x1a\n"),
+            {"compress_level": 1},
+        ),
+        Format(
+            "jpeg",
+            "image/jpeg",
+            "JPEG",
+            frozenset({"L", "RGB", "CMYK"}),
+            lambda b: b.startswith(b"\xff\xd8\xff"),
+            {"quality": 85},
+        ),
+        Format(
+            "webp",
+            "image/webp",
+            "WEBP",
+            frozenset({"RGB", "RGBA"}),
+            lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP",
+            {"quality": 80, "method": 0},
+        ),
+        Format(
+            "gif",
+            "image/gif",
+            "GIF",
+            frozenset({"L", "P"}),
+            lambda b: b[:6] in (b"GIF87a", b"GIF89a"),
+            {},
+        ),
+        Format(
+            "avif",
+            "image/avif",
+            "AVIF",
+            frozenset({"RGB", "RGBA"}),
+            lambda b: b[4:12] in (b"ftypavif", b"ftypavis"),
+            {"quality": 60, "speed": 8},
+        ),
+    ]
+}
+
+
+def available_formats() -> list[str]:
+    """The formats this installation of Pillow can write."""
+    return [name for name in FORMATS if name != "avif" or features.check("avif")]
+
+
+def encode(result: t.Any, fmt: Format, options: t.Mapping[str, t.Any]) -> bytes:
+    """Encode a generator's result in ``fmt``.
+
+    :raises RenderError: the result is not a picture, or not in this format.
+    """
+    if isinstance(result, (bytes, bytearray, memoryview)):
+        data = bytes(result)
+        if not fmt.magic(data):
+            raise RenderError(
+                f"the generator returned {len(data)} bytes that are not {fmt.name}"
+            )
+        return data
+    image = to_image(result)
+    buffer = io.BytesIO()
+    _convert(image, fmt).save(buffer, fmt.pillow, **{**fmt.defaults, **options})
+    return buffer.getvalue()
+
+
+def to_image(result: t.Any) -> Image.Image:
+    """A Pillow image for a result: an image, an array or a figure."""
+    if isinstance(result, Image.Image):
+        return result
+    module = type(result).__module__.partition(".")[0]
+    if module == "numpy":
+        return _from_array(result)
+    if module == "matplotlib" and hasattr(result, "savefig"):
+        return _from_figure(result)
+    raise RenderError(
+        f"the generator returned {type(result).__module__}.{type(result).__qualname__},"
+        " not a picture (a PIL image, a numpy array, a matplotlib Figure or bytes)"
+    )
+
+
+def _convert(image: Image.Image, fmt: Format) -> Image.Image:
+    """Bring an image into a mode ``fmt`` can store, by the documented rules."""
+    mode = image.mode
+    if mode in fmt.modes:
+        return image
+    if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
+        # 16-bit grey: PNG keeps it, every other format gets the top 8 bits.
+        wide = image.convert("I")
+        if "I;16" in fmt.modes:
+            return wide.point(lambda v: min(max(v, 0), 65535)).convert("I;16")
+        return wide.point(lambda v: min(max(v, 0), 65535) / 256).convert("L")
+    if mode == "F":
+        # Float grey: 0.0 is black, 1.0 is white, values outside are clipped.
+        return _convert(image.point(lambda v: v * 255).convert("L"), fmt)
+    has_alpha = "A" in mode or "transparency" in image.info
+    if "RGBA" in fmt.modes or "LA" in fmt.modes:
+        return image.convert("RGBA" if has_alpha else "RGB")
+    if has_alpha:
+        # No alpha in this format: flatten onto white.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    if "RGB" in fmt.modes:
+        return image.convert("RGB")
+    return image.convert("RGB").quantize() if "P" in fmt.modes else image.convert("L")
+
+
+def _from_array(array: t.Any) -> Image.Image:
+    import numpy as np
+
+    if array.ndim == 3 and array.shape[2] == 1:
+        array = array[:, :, 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (3, 4)):
+        raise RenderError(
+            f"the generator returned an array of shape {array.shape};"
+            " expected HxW, HxWx1, HxWx3 or HxWx4"
+        )
+    if array.dtype == np.bool_:
+        array = array.astype(np.uint8) * 255
+    elif array.dtype.kind == "f":
+        array = (np.clip(np.nan_to_num(array), 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+    elif array.dtype != np.uint8:
+        raise RenderError(
+            f"the generator returned an array of dtype {array.dtype};"
+            " use uint8 (0..255), bool, or floats in 0..1"
+        )
+    return Image.fromarray(np.ascontiguousarray(array))
+
+
+def _from_figure(figure: t.Any) -> Image.Image:
+    # A canvas of its own: no pyplot state, no GUI backend, safe in threads.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(figure)
+    try:
+        canvas.draw()
+        size = canvas.get_width_height(physical=True)
+        image = Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        image = image.copy()
+    finally:
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None:
+            pyplot.close(figure)
+    return image

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import io
+import typing as t
+
+import dash
+import pytest
+from dash import _callback as dash_callback_registry
+from flask import Flask
+from PIL import Image
+
+from flask_dash_images import DynamicImages
+
+from .dash_browser import DashBrowser
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dash_globals() -> t.Iterator[None]:
+    # dash.callback collects into module-level lists that the next Dash app to
+    # serve a request takes over; keep one test's callbacks out of the next.
+    def clear() -> None:
+        dash_callback_registry.GLOBAL_CALLBACK_LIST.clear()
+        dash_callback_registry.GLOBAL_CALLBACK_MAP.clear()
+        dash_callback_registry.GLOBAL_INLINE_SCRIPTS.clear()
+
+    clear()
+    yield
+    clear()
+
+
+@pytest.fixture
+def images() -> DynamicImages:
+    return DynamicImages()
+
+
+@pytest.fixture
+def app_factory(images: DynamicImages) -> t.Callable[..., Flask]:
+    """Make Flask apps that share the ``images`` extension (an app factory)."""
+
+    def make(**config: t.Any) -> Flask:
+        app = Flask(__name__)
+        app.config.update(TESTING=True, **config)
+        images.init_app(app)
+        return app
+
+    return make
+
+
+@pytest.fixture
+def app(app_factory: t.Callable[..., Flask]) -> Flask:
+    return app_factory()
+
+
+@pytest.fixture
+def client(app: Flask) -> t.Any:
+    return app.test_client()
+
+
+@pytest.fixture
+def dash_factory(images: DynamicImages) -> t.Callable[..., dash.Dash]:
+    """Dash apps hosted on a Flask server set up with ``images``."""
+
+    def make(layout: t.Any, **dash_options: t.Any) -> dash.Dash:
+        server = Flask(__name__)
+        server.config["TESTING"] = True
+        images.init_app(server)
+        dash_app = dash.Dash(__name__, server=server, **dash_options)
+        dash_app.layout = layout
+        return dash_app
+
+    return make
+
+
+@pytest.fixture
+def browser() -> t.Callable[[dash.Dash], DashBrowser]:
+    return DashBrowser
+
+
+def decode(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def same_pixels(a: Image.Image, b: Image.Image) -> bool:
+    return a.size == b.size and a.convert("RGBA").tobytes() == b.convert("RGBA").tobytes()
