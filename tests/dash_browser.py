@@ -14,8 +14,8 @@ class DashBrowser:
     and posts the same JSON body the renderer posts.
     """
 
-    def __init__(self, dash_app: dash.Dash, base: str = "/", **client_options: t.Any):
-        self.client = dash_app.server.test_client(**client_options)
+    def __init__(self, dash_app: dash.Dash, base: str = "/", client: t.Any = None):
+        self.client = dash_app.server.test_client() if client is None else client
         self.base = base
         response = self.client.get(base + "_dash-dependencies")
         assert response.status_code == 200, response.data
