@@ -12,7 +12,9 @@ import typing as t
 import dash
 import flask
 from dash.dependencies import ALL, Input, Output, State
+from dash.exceptions import AppNotFoundError
 
+from .clientside import url_function
 from .exceptions import RegistrationError, UrlBuildError
 
 if t.TYPE_CHECKING:
@@ -50,14 +52,21 @@ def register_dash_callback(
     inputs_and_states: t.Sequence[t.Any],
     *,
     name: str | None = None,
+    clientside: bool = False,
     prevent_initial_call: bool | None = None,
+    **options: t.Any,
 ) -> t.Callable[[F], F]:
-    """Validate the dependencies now; register generator and callback on use."""
+    """Validate the dependencies now; register generator and callback on use.
+
+    :param options: :class:`~.registry.ImageSpec` options (format, ...).
+    """
     _check_dependencies(output, inputs_and_states)
     dash_options: dict[str, t.Any] = {}
     if prevent_initial_call is not None:
         dash_options["prevent_initial_call"] = prevent_initial_call
-    register = dash.callback if dash_app is None else dash_app.callback
+    spread = (
+        [_is_all(d) for d in inputs_and_states] if _is_all(output) else None
+    )
 
     def decorator(function: F) -> F:
         spec = images.register(
@@ -66,9 +75,27 @@ def register_dash_callback(
             name=name,
             params=positional_params(function, len(inputs_and_states)),
             keywords=False,
+            clientside=clientside,
+            **options,
         )
-        builder = _url_builder(images, spec, dash_app, output, inputs_and_states)
-        register(output, *inputs_and_states, **dash_options)(builder)
+        if clientside:
+            script = url_function(
+                f"/image_generator/{spec.guid}.{spec.extension}",
+                spec.params,
+                spec.version,
+                spread,
+                None if dash_app is None else dash_app.config.routes_pathname_prefix,
+            )
+            register_clientside = (
+                dash.clientside_callback
+                if dash_app is None
+                else dash_app.clientside_callback
+            )
+            register_clientside(script, output, *inputs_and_states, **dash_options)
+        else:
+            register = dash.callback if dash_app is None else dash_app.callback
+            builder = _url_builder(images, spec, dash_app, spread)
+            register(output, *inputs_and_states, **dash_options)(builder)
         return function
 
     return decorator
@@ -118,11 +145,8 @@ def _url_builder(
     images: DynamicImages,
     spec: ImageSpec,
     dash_app: dash.Dash | None,
-    output: Output,
-    inputs_and_states: t.Sequence[t.Any],
+    spread: list[bool] | None,
 ) -> t.Callable[..., t.Any]:
-    spread = [_is_all(d) for d in inputs_and_states] if _is_all(output) else None
-
     def build(*values: t.Any) -> t.Any:
         root = browser_root(dash_app)
         if spread is None:
@@ -159,7 +183,7 @@ def browser_root(dash_app: dash.Dash | None) -> str | None:
     if dash_app is None:
         try:
             dash_app = dash.get_app()
-        except Exception:  # no Dash app in this process: plain request root
+        except AppNotFoundError:
             return None
         if dash_app.server is not flask.current_app._get_current_object():  # type: ignore[attr-defined]
             return None

@@ -11,7 +11,7 @@ from flask import Flask
 from . import urls
 from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
 from .registry import ImageSpec, Registry, make_guid
-from .state import EXTENSION_KEY, AppState, get_state
+from .state import DEFAULTS, EXTENSION_KEY, AppState, get_state
 from .views import ENDPOINT, create_blueprint
 
 if t.TYPE_CHECKING:
@@ -29,12 +29,18 @@ class DynamicImages:
     set up on; register them before or after :meth:`init_app`, in any order.
 
     :param app: a Flask app (a Dash app's ``server``) to set up at once.
-    :param cache: reserved for a Flask-Caching ``Cache``.
+    :param cache: a Flask-Caching ``Cache`` that keeps the pictures of
+        deterministic generators (SimpleCache for one process, Redis to share
+        between workers and hosts). It is set up on each app in
+        :meth:`init_app` unless it already is.
     """
 
     def __init__(self, app: Flask | None = None, *, cache: Cache | None = None) -> None:
         self.registry = Registry()
         self.cache = cache
+        # Names of the apps that sign URLs, so that clientside=True can fail
+        # at decoration, not on the first request.
+        self._signing_apps: list[str] = []
         self.blueprint = create_blueprint()
         if app is not None:
             self.init_app(app)
@@ -48,7 +54,16 @@ class DynamicImages:
             raise ConfigurationError(
                 f"DynamicImages is already set up on the app {app.name!r}"
             )
-        app.extensions[EXTENSION_KEY] = AppState(self, app)
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        state = AppState(self, app)
+        if state.signer is not None:
+            for spec in self.registry:
+                check_unsigned(spec, app.name)
+            self._signing_apps.append(app.name)
+        if self.cache is not None and self.cache not in app.extensions.get("cache", {}):
+            self.cache.init_app(app)
+        app.extensions[EXTENSION_KEY] = state
         app.register_blueprint(self.blueprint)
         app.add_template_global(self.url_for, "dynamic_image_url")
 
@@ -59,18 +74,42 @@ class DynamicImages:
         output: t.Any,
         *inputs_and_states: t.Any,
         name: str | None = None,
+        format: str = "png",
+        deterministic: bool = False,
+        max_age: int | None = None,
+        public: bool = False,
+        version: str | None = None,
+        cache_timeout: int | t.Literal[False] | None = None,
+        clientside: bool = False,
         prevent_initial_call: bool | None = None,
+        **encoder_options: t.Any,
     ) -> t.Callable[[F], F]:
         """Register a Dash callback whose ``Output`` is an image's ``src``.
 
-        The decorated function is the generator: Dash calls nothing but a
-        URL builder; the function runs when the browser fetches the URL, with
-        the ``Input`` and ``State`` values in order. It is returned unchanged.
+        The decorated function is the generator: Dash runs only a small
+        callback that builds the URL; the function runs when the browser
+        fetches the URL, with the ``Input`` and ``State`` values in order.
+        It is returned unchanged.
 
-        :param output: ``Output(component_id, "src")``.
+        :param output: ``Output(component_id, "src")``; pattern-matching ids
+            work (with ``ALL``, picture *i* gets item *i* of each ``ALL`` input).
         :param inputs_and_states: ``Input`` and ``State`` dependencies.
         :param name: a stable name for the URL instead of the derived id.
+        :param format: ``"png"``, ``"jpeg"``, ``"webp"``, ``"gif"``,
+            ``"avif"`` (where Pillow has it) or ``"auto"`` (from the
+            request's Accept header).
+        :param deterministic: the picture depends only on the inputs; then
+            a revalidation is answered 304 without calling the generator, and
+            the server cache may keep the picture.
+        :param max_age: seconds a browser may reuse the picture unasked.
+        :param public: let shared caches keep it (``private`` otherwise).
+        :param version: goes into the URL; change it when the drawing changes.
+        :param cache_timeout: seconds in the server cache; ``False``: never.
+        :param clientside: build the URL in the browser (one request per
+            change instead of two); not possible with signed URLs.
         :param prevent_initial_call: passed on to Dash.
+        :param encoder_options: passed to Pillow's ``Image.save``
+            (``quality``, ``compress_level``, ``lossless``, ...).
         """
         from .dash_callbacks import register_dash_callback
 
@@ -80,14 +119,34 @@ class DynamicImages:
             output,
             inputs_and_states,
             name=name,
+            clientside=clientside,
             prevent_initial_call=prevent_initial_call,
+            format=format,
+            deterministic=deterministic,
+            max_age=max_age,
+            public=public,
+            version=version,
+            cache_timeout=cache_timeout,
+            **encoder_options,
         )
 
-    def generator(self, name: str | None = None) -> t.Callable[[F], F]:
+    def generator(
+        self,
+        name: str | None = None,
+        *,
+        format: str = "png",
+        deterministic: bool = False,
+        max_age: int | None = None,
+        public: bool = False,
+        version: str | None = None,
+        cache_timeout: int | t.Literal[False] | None = None,
+        **encoder_options: t.Any,
+    ) -> t.Callable[[F], F]:
         """Register a plain Flask generator, called with keyword arguments.
 
         Build its URLs with :meth:`url_for` or, in templates,
-        ``dynamic_image_url(name, **params)``.
+        ``dynamic_image_url(name, **params)``. Parameters with defaults may be
+        left out of a URL. The options are those of :meth:`callback`.
 
         :param name: the name in its URL; by default a digest of the
             function's qualified name.
@@ -96,8 +155,19 @@ class DynamicImages:
         def decorator(function: F) -> F:
             params, required = keyword_params(function)
             self.register(
-                function, key="", name=name, params=params, required=required,
+                function,
+                key="",
+                name=name,
+                params=params,
+                required=required,
                 keywords=True,
+                format=format,
+                deterministic=deterministic,
+                max_age=max_age,
+                public=public,
+                version=version,
+                cache_timeout=cache_timeout,
+                encoder_options=encoder_options,
             )
             return function
 
@@ -112,17 +182,24 @@ class DynamicImages:
         params: t.Sequence[str],
         required: t.Iterable[str] | None = None,
         keywords: bool,
+        **options: t.Any,
     ) -> ImageSpec:
-        """The one registration path behind every decorator."""
-        guid = make_guid(function, key, name)
+        """The one registration path behind every decorator.
+
+        :param options: :class:`ImageSpec` fields (format, caching, ...).
+        :raises RegistrationError: bad options, or the guid is taken.
+        """
         spec = ImageSpec(
-            guid=guid,
+            guid=make_guid(function, key, name),
             function=function,
             label=f"{function.__module__}.{function.__qualname__}",
             params=tuple(params),
             required=frozenset(params if required is None else required),
             keywords=keywords,
+            **options,
         )
+        for app_name in self._signing_apps:
+            check_unsigned(spec, app_name)
         self.registry.add(spec)
         return spec
 
@@ -174,16 +251,37 @@ class DynamicImages:
         if root is not None and flask.has_request_context():
             path = root + path[len(flask.request.script_root) :]
         try:
-            query = urls.encode_query(spec.params if names is None else names, values)
+            query = urls.encode_query(
+                spec.params if names is None else names,
+                values,
+                state.version_for(spec),
+            )
         except (TypeError, ValueError) as error:
             raise UrlBuildError(f"{spec.label}: {error}") from None
         if state.signer is not None:
             payload = urls.signed_payload(f"{spec.guid}.{spec.extension}", query)
             signature = state.signer.get_signature(payload).decode("ascii")
-            query = f"{query}&{urls.SIGNATURE}={signature}" if query else (
-                f"{urls.SIGNATURE}={signature}"
+            query = "&".join(filter(None, [query, f"{urls.SIGNATURE}={signature}"]))
+        url = f"{path}?{query}" if query else path
+        if len(query) > state.max_url_length:
+            raise UrlBuildError(
+                f"{spec.label}: the URL's query would be {len(query)} bytes, more"
+                f" than DASH_IMAGES_MAX_URL_LENGTH ({state.max_url_length}); pass"
+                " smaller values (an id or a key to look the data up by, not the"
+                " data itself)"
             )
-        return f"{path}?{query}" if query else path
+        return url
+
+
+def check_unsigned(spec: ImageSpec, app_name: str) -> None:
+    """Clientside URLs cannot be signed: refuse them where an app signs."""
+    if spec.clientside:
+        raise ConfigurationError(
+            f"{spec.label}: clientside=True builds URLs in the browser, which"
+            f" cannot sign them, but the app {app_name!r} signs image URLs (it"
+            " has a SECRET_KEY). Use a server-side callback, or set"
+            " DASH_IMAGES_SIGN = False if unsigned URLs are acceptable here."
+        )
 
 
 def keyword_params(function: t.Callable[..., t.Any]) -> tuple[list[str], list[str]]:

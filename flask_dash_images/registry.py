@@ -7,12 +7,15 @@ import hashlib
 import re
 import typing as t
 
+from . import render, urls
 from .exceptions import RegistrationError
-from .urls import RESERVED
 
 __all__ = ["ImageSpec", "Registry", "make_guid"]
 
 _NAME = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+
+#: The format option that picks a format per request from the Accept header.
+AUTO = "auto"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,7 +29,16 @@ class ImageSpec:
     :param required: the parameters a URL must carry (the others have defaults).
     :param keywords: call the generator with keyword arguments (plain Flask)
         rather than positionally (Dash).
-    :param format: the picture format.
+    :param format: a format name from :data:`render.FORMATS`, or ``"auto"``.
+    :param encoder_options: passed to Pillow's ``Image.save``.
+    :param deterministic: the picture depends only on the URL, so the ETag
+        comes from the URL and caches may keep the picture.
+    :param max_age: seconds a browser may use the picture without asking.
+    :param public: shared caches (proxies, CDNs) may keep the picture.
+    :param version: goes into the URL, so new drawing code gets new URLs.
+    :param cache_timeout: seconds in the server cache (``None``: the cache's
+        default, ``0``: no expiry); ``False`` keeps this generator out of it.
+    :param clientside: its URLs are built in the browser, so cannot be signed.
     """
 
     guid: str
@@ -36,10 +48,59 @@ class ImageSpec:
     required: frozenset[str]
     keywords: bool
     format: str = "png"
+    encoder_options: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
+    deterministic: bool = False
+    max_age: int | None = None
+    public: bool = False
+    version: str | None = None
+    cache_timeout: int | t.Literal[False] | None = None
+    clientside: bool = False
+
+    def __post_init__(self) -> None:
+        if self.format != AUTO and self.format not in render.available_formats():
+            known = ", ".join([*render.available_formats(), AUTO])
+            why = "Pillow here cannot write it" if self.format in render.FORMATS else (
+                "it is not a format this extension knows"
+            )
+            raise RegistrationError(
+                f"{self.label}: format={self.format!r}: {why}; use one of {known}"
+            )
+        if self.max_age is not None and (
+            isinstance(self.max_age, bool)
+            or not isinstance(self.max_age, int)
+            or self.max_age < 0
+        ):
+            raise RegistrationError(
+                f"{self.label}: max_age must be a whole number of seconds"
+            )
+        if self.version is not None and not _NAME.fullmatch(self.version):
+            raise RegistrationError(
+                f"{self.label}: version={self.version!r}: use 1 to 64 letters,"
+                " digits, '_' or '-'"
+            )
+        if self.cache_timeout is not None and self.cache_timeout is not False and (
+            isinstance(self.cache_timeout, bool)
+            or not isinstance(self.cache_timeout, int)
+            or self.cache_timeout < 0
+        ):
+            raise RegistrationError(
+                f"{self.label}: cache_timeout must be seconds, None or False"
+            )
+        for param in self.params:
+            if param in urls.RESERVED:
+                raise RegistrationError(
+                    f"{self.label}: parameter name {param!r} is reserved; rename it"
+                )
 
     @property
     def extension(self) -> str:
+        """The file extension in the URL: the format's name."""
         return self.format
+
+    @property
+    def cached(self) -> bool:
+        """Whether a server cache may keep this generator's pictures."""
+        return self.deterministic and self.cache_timeout is not False
 
     def call(self, values: t.Mapping[str, t.Any]) -> t.Any:
         """Call the generator with decoded values."""
@@ -65,14 +126,6 @@ def make_guid(function: t.Callable[..., t.Any], key: str, name: str | None) -> s
     return hashlib.blake2b(qualified.encode("utf-8"), digest_size=10).hexdigest()
 
 
-def check_params(label: str, params: t.Sequence[str]) -> None:
-    for param in params:
-        if param in RESERVED:
-            raise RegistrationError(
-                f"{label}: parameter name {param!r} is reserved; rename it"
-            )
-
-
 class Registry:
     """Every generator the extension knows, by guid and by function."""
 
@@ -87,7 +140,6 @@ class Registry:
                 f"{spec.label}: another generator ({existing.label}) already"
                 f" has the id {spec.guid!r}; give one of them name='...'"
             )
-        check_params(spec.label, spec.params)
         self._by_guid[spec.guid] = spec
         self._by_function.setdefault(spec.function, []).append(spec)
 

@@ -7,6 +7,7 @@ touched when a result is one of theirs, so neither is needed otherwise.
 
 from __future__ import annotations
 
+import functools
 import io
 import sys
 import typing as t
@@ -15,7 +16,7 @@ from PIL import Image, features
 
 from .exceptions import RenderError
 
-__all__ = ["FORMATS", "Format", "available_formats", "encode", "to_image"]
+__all__ = ["FORMATS", "Format", "available_formats", "encode", "negotiate", "to_image"]
 
 
 class Format(t.NamedTuple):
@@ -74,15 +75,37 @@ FORMATS: dict[str, Format] = {
 }
 
 
-def available_formats() -> list[str]:
+@functools.cache
+def available_formats() -> tuple[str, ...]:
     """The formats this installation of Pillow can write."""
-    return [name for name in FORMATS if name != "avif" or features.check("avif")]
+    return tuple(name for name in FORMATS if name != "avif" or features.check("avif"))
 
 
-def encode(result: t.Any, fmt: Format, options: t.Mapping[str, t.Any]) -> bytes:
+#: What ``format="auto"`` may choose, best first, when the client names it.
+AUTO_PREFERENCE = ("webp", "avif")
+
+
+def negotiate(accept: t.Iterable[tuple[str, float]]) -> Format:
+    """The format for ``format="auto"``: the first of :data:`AUTO_PREFERENCE`
+    that the Accept header names explicitly, else PNG (which every client
+    decodes, including those that send ``*/*``)."""
+    named = {value for value, quality in accept if quality > 0}
+    for name in AUTO_PREFERENCE:
+        if FORMATS[name].mimetype in named and name in available_formats():
+            return FORMATS[name]
+    return FORMATS["png"]
+
+
+def encode(
+    result: t.Any,
+    fmt: Format,
+    options: t.Mapping[str, t.Any],
+    max_pixels: int | None = None,
+) -> bytes:
     """Encode a generator's result in ``fmt``.
 
-    :raises RenderError: the result is not a picture, or not in this format.
+    :raises RenderError: the result is not a picture, not in this format, or
+        larger than ``max_pixels``.
     """
     if isinstance(result, (bytes, bytearray, memoryview)):
         data = bytes(result)
@@ -92,6 +115,12 @@ def encode(result: t.Any, fmt: Format, options: t.Mapping[str, t.Any]) -> bytes:
             )
         return data
     image = to_image(result)
+    width, height = image.size
+    if max_pixels is not None and width * height > max_pixels:
+        raise RenderError(
+            f"the picture is {width}x{height}, more than the {max_pixels} pixels"
+            " DASH_IMAGES_MAX_PIXELS allows"
+        )
     buffer = io.BytesIO()
     _convert(image, fmt).save(buffer, fmt.pillow, **{**fmt.defaults, **options})
     return buffer.getvalue()

@@ -1,7 +1,8 @@
 """The blueprint and its one view: URL -> picture.
 
 The request flows one way: find the spec by guid -> check the signature ->
-decode the values -> call the generator -> encode -> conditional response.
+decode the values -> (304 or cache hit, without the generator) -> call the
+generator -> encode -> conditional response.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import typing as t
 
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import is_resource_modified
 
 from . import render, urls
-from .exceptions import BadSignature, UnknownImage
+from .exceptions import BadSignature, QueryTooLong, UnknownImage
 
 if t.TYPE_CHECKING:
     from .registry import ImageSpec
@@ -45,6 +47,8 @@ def serve_image(guid: str, ext: str) -> Response:
     spec = state.extension.registry.get(guid)
     if spec is None or spec.extension != ext:
         raise UnknownImage("no such image")
+    if len(request.query_string) > state.max_url_length:
+        raise QueryTooLong(f"the query is longer than {state.max_url_length} bytes")
 
     query, signature = urls.split_signature(request.query_string)
     if state.signer is not None:
@@ -52,20 +56,87 @@ def serve_image(guid: str, ext: str) -> Response:
         if signature is None or not state.signer.verify_signature(payload, signature):
             raise BadSignature("the URL's signature is missing or wrong")
 
-    values, _version = urls.decode_query(query, spec.params, spec.required)
-    data = _render(spec, values)
+    values, version = urls.decode_query(query, spec.params, spec.required)
+    fmt = (
+        render.negotiate(request.accept_mimetypes)
+        if spec.format == "auto"
+        else render.FORMATS[spec.format]
+    )
+    # What the picture depends on, for a deterministic generator: the URL's
+    # canonical form and the negotiated format.
+    key = "{}.{}?{}".format(
+        guid,
+        fmt.name,
+        urls.encode_query(list(values), list(values.values()), version),
+    )
 
-    response = Response(data, mimetype=render.FORMATS[spec.format].mimetype)
-    response.set_etag(hashlib.blake2b(data, digest_size=16).hexdigest())
+    etag = None
+    data = None
+    if spec.deterministic:
+        etag = hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
+        if not is_resource_modified(request.environ, etag=etag):
+            return _finish(Response(status=304), spec, etag)
+        if spec.cached and state.cache is not None:
+            data = _cache_get(state, key)
+    if data is None:
+        data = _render(spec, values, fmt, state.max_pixels)
+        if spec.cached and state.cache is not None:
+            _cache_set(state, key, data, spec.cache_timeout)
+
+    response = Response(data, mimetype=fmt.mimetype)
+    if etag is None:
+        etag = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return _finish(response, spec, etag).make_conditional(request)
+
+
+def _finish(response: Response, spec: ImageSpec, etag: str) -> Response:
+    response.set_etag(etag)
     response.headers["X-Content-Type-Options"] = "nosniff"
-    return response.make_conditional(request)
+    cache_control = response.cache_control
+    if spec.public:
+        cache_control.public = True
+    else:
+        cache_control.private = True
+    if spec.max_age is None:
+        cache_control.no_cache = True
+    else:
+        cache_control.max_age = spec.max_age
+    if spec.format == "auto":
+        response.vary.add("Accept")
+    return response
 
 
-def _render(spec: ImageSpec, values: t.Mapping[str, t.Any]) -> bytes:
+def _render(
+    spec: ImageSpec,
+    values: t.Mapping[str, t.Any],
+    fmt: render.Format,
+    max_pixels: int,
+) -> bytes:
     try:
-        return render.encode(spec.call(values), render.FORMATS[spec.format], {})
+        return render.encode(spec.call(values), fmt, spec.encoder_options, max_pixels)
     except HTTPException:
         raise
     except Exception:
         current_app.logger.exception("Image generator %s failed", spec.label)
         raise InternalServerError() from None
+
+
+def _cache_get(state: AppState, key: str) -> bytes | None:
+    try:
+        return t.cast("bytes | None", state.cache.get(_cache_key(key)))  # type: ignore[union-attr]
+    except Exception:
+        # A cache that is down costs speed, never a request.
+        current_app.logger.warning("Image cache get failed", exc_info=True)
+        return None
+
+
+def _cache_set(state: AppState, key: str, data: bytes, timeout: int | None) -> None:
+    try:
+        state.cache.set(_cache_key(key), data, timeout=timeout)  # type: ignore[union-attr]
+    except Exception:
+        current_app.logger.warning("Image cache set failed", exc_info=True)
+
+
+def _cache_key(key: str) -> str:
+    # Short, fixed-length keys whatever the values (memcached allows 250 bytes).
+    return "dash_images:" + hashlib.blake2b(key.encode("utf-8"), digest_size=20).hexdigest()

@@ -1,0 +1,78 @@
+"""The JavaScript that builds an image URL in the browser (``clientside=True``).
+
+It writes the same bytes as the server: values as ``JSON.stringify`` writes
+them with sorted keys (see :mod:`.codec`), percent-encoded like
+``urllib.parse.quote`` with the safe characters of :mod:`.urls`.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+
+__all__ = ["url_function"]
+
+_TEMPLATE = """function () {
+  var spec = %(spec)s;
+  var values = Array.prototype.slice.call(arguments);
+  function canon(v) {
+    if (v === undefined || v === null || typeof v !== "object") {
+      return v === undefined ? "null" : JSON.stringify(v);
+    }
+    if (Array.isArray(v)) { return "[" + v.map(canon).join(",") + "]"; }
+    return "{" + Object.keys(v).filter(function (k) { return v[k] !== undefined; })
+      .sort().map(function (k) { return JSON.stringify(k) + ":" + canon(v[k]); })
+      .join(",") + "}";
+  }
+  function enc(s) {
+    return encodeURIComponent(s).replace(/%%2C/g, ",").replace(/%%3A/g, ":");
+  }
+  function root() {
+    var config = JSON.parse(document.getElementById("_dash-config").textContent);
+    var requests = config.requests_pathname_prefix || "/";
+    var routes = spec.routes || config.url_base_pathname || "/";
+    if (requests.slice(-routes.length) === routes) {
+      return requests.slice(0, requests.length - routes.length);
+    }
+    return requests.replace(/\\/$/, "");
+  }
+  function url(vals) {
+    var pairs = spec.names.map(function (name, i) {
+      return enc(name) + "=" + enc(canon(vals[i]));
+    });
+    if (spec.version) { pairs.push("_v=" + enc(spec.version)); }
+    return root() + spec.path + (pairs.length ? "?" + pairs.join("&") : "");
+  }
+  if (!spec.spread) { return url(values); }
+  var count = dash_clientside.callback_context.outputs_list.length;
+  var urls = [];
+  for (var i = 0; i < count; i++) {
+    urls.push(url(values.map(function (v, j) { return spec.spread[j] ? v[i] : v; })));
+  }
+  return urls;
+}"""
+
+
+def url_function(
+    path: str,
+    names: t.Sequence[str],
+    version: str | None,
+    spread: t.Sequence[bool] | None,
+    routes_prefix: str | None,
+) -> str:
+    """JavaScript for a Dash clientside callback returning the image URL(s).
+
+    :param path: the route below the app's root, e.g. ``/image_generator/x.png``.
+    :param names: the query parameter names, in order.
+    :param spread: for an ``ALL`` output, which inputs are ``ALL`` too.
+    :param routes_prefix: Dash's ``routes_pathname_prefix`` when known; the
+        browser only knows ``requests_pathname_prefix``.
+    """
+    spec = {
+        "path": path,
+        "names": list(names),
+        "version": version,
+        "spread": None if spread is None else list(spread),
+        "routes": routes_prefix,
+    }
+    return _TEMPLATE % {"spec": json.dumps(spec)}
