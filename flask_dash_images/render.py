@@ -147,14 +147,15 @@ def _convert(image: Image.Image, fmt: Format) -> Image.Image:
     if mode in fmt.modes:
         return image
     if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
-        # 16-bit grey: PNG keeps it, every other format gets the top 8 bits.
+        # 16-bit grey (values clamped to 0..65535): PNG keeps all 16 bits,
+        # every other format gets the top 8.
         wide = image.convert("I")
         if "I;16" in fmt.modes:
-            return wide.point(lambda v: min(max(v, 0), 65535)).convert("I;16")
-        return wide.point(lambda v: min(max(v, 0), 65535) / 256).convert("L")
+            return wide.convert("I;16")
+        return _convert(wide.point(lambda v: v / 256).convert("L"), fmt)
     if mode == "F":
-        # Float grey: 0.0 is black, 1.0 is white, values outside are clipped.
-        return _convert(image.point(lambda v: v * 255).convert("L"), fmt)
+        # Float grey: 0.0 is black, 1.0 is white, values outside are clamped.
+        return _convert(image.point(lambda v: v * 255 + 0.5).convert("L"), fmt)
     has_alpha = "A" in mode or "transparency" in image.info
     if "RGBA" in fmt.modes or "LA" in fmt.modes:
         return image.convert("RGBA" if has_alpha else "RGB")

@@ -1,0 +1,117 @@
+"""ETags, 304s without the generator, Cache-Control, versions in URLs."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+from flask_dash_images import RegistrationError
+
+
+@pytest.fixture
+def calls():
+    return []
+
+
+@pytest.fixture
+def register(images, calls):
+    def register(name="tile", **options):
+        @images.generator(name=name, **options)
+        def tile(shade):
+            calls.append(shade)
+            return Image.new("L", (8, 8), shade)
+
+        return tile
+
+    return register
+
+
+def get_url(images, app, name="tile", **params):
+    with app.test_request_context():
+        return images.url_for(name, **params)
+
+
+def test_deterministic_revalidation_is_304_without_the_generator(
+    images, app, client, register, calls
+):
+    register(deterministic=True)
+    url = get_url(images, app, shade=10)
+    first = client.get(url)
+    assert first.status_code == 200 and calls == [10]
+
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    assert calls == [10]
+    assert again.headers["ETag"] == first.headers["ETag"]
+
+
+def test_the_deterministic_etag_comes_from_the_url(images, app, client, register):
+    register(deterministic=True)
+    a = client.get(get_url(images, app, shade=10)).headers["ETag"]
+    b = client.get(get_url(images, app, shade=11)).headers["ETag"]
+    assert a != b
+    # The same value written differently: the same canonical URL and ETag.
+    assert client.get("/image_generator/tile.png?shade=%2010%20").headers["ETag"] == a
+
+
+def test_without_deterministic_a_revalidation_renders_and_compares(
+    images, app, client, register, calls
+):
+    register()
+    url = get_url(images, app, shade=3)
+    etag = client.get(url).headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert calls == [3, 3]
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({}, {"private", "no-cache"}),
+        ({"max_age": 60}, {"private", "max-age=60"}),
+        ({"max_age": 0, "public": True}, {"public", "max-age=0"}),
+        ({"public": True}, {"public", "no-cache"}),
+    ],
+)
+def test_cache_control(images, app, client, register, options, expected):
+    register(**options)
+    response = client.get(get_url(images, app, shade=1))
+    assert set(response.headers["Cache-Control"].replace(" ", "").split(",")) == (
+        expected
+    )
+
+
+def test_a_304_carries_the_same_cache_control(images, app, client, register):
+    register(deterministic=True, max_age=30)
+    url = get_url(images, app, shade=1)
+    etag = client.get(url).headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert "max-age=30" in again.headers["Cache-Control"]
+
+
+def test_version_goes_into_the_url_and_the_etag(images, app_factory, register):
+    register(deterministic=True, version="v2")
+    app = app_factory(DASH_IMAGES_VERSION="build7")
+    client = app.test_client()
+    url = get_url(images, app, shade=5)
+    assert url.endswith("shade=5&_v=build7.v2")
+    assert client.get(url).status_code == 200
+    old = client.get("/image_generator/tile.png?shade=5&_v=build6.v2")
+    assert old.status_code == 200
+    assert old.headers["ETag"] != client.get(url).headers["ETag"]
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"max_age": -1}, "max_age"),
+        ({"max_age": "60"}, "max_age"),
+        ({"version": "a b"}, "version"),
+        ({"cache_timeout": "x"}, "cache_timeout"),
+    ],
+)
+def test_bad_options_fail_at_registration(register, options, message):
+    with pytest.raises(RegistrationError, match=message):
+        register(**options)
