@@ -54,12 +54,22 @@ def dumps(value: t.Any) -> str:
 def loads(text: str) -> t.Any:
     """Parse the text of one JSON value; inverse of :func:`dumps`.
 
-    :raises ValueError: the text is not JSON (NaN and Infinity are refused).
+    :raises ValueError: the text is not JSON (NaN and Infinity are refused,
+        and so are numbers too large for a float).
     """
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(
+            text, parse_constant=_refuse_constant, parse_float=_finite_float
+        )
     except RecursionError:
         raise ValueError("nested too deeply") from None
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large for a float")
+    return value
 
 
 def _refuse_constant(name: str) -> t.NoReturn:

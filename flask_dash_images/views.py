@@ -8,6 +8,8 @@ generator -> encode -> conditional response.
 from __future__ import annotations
 
 import hashlib
+import re
+import traceback
 import typing as t
 
 from flask import Blueprint, Response, current_app, request
@@ -26,6 +28,7 @@ __all__ = ["BLUEPRINT", "ENDPOINT", "create_blueprint"]
 BLUEPRINT = "dash_images"
 ENDPOINT = f"{BLUEPRINT}.image"
 ROUTE = "/image_generator/"
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def create_blueprint() -> Blueprint:
@@ -116,9 +119,24 @@ def _render(
         return render.encode(spec.call(values), fmt, spec.encoder_options, max_pixels)
     except HTTPException:
         raise
-    except Exception:
-        current_app.logger.exception("Image generator %s failed", spec.label)
+    except Exception as error:
+        current_app.logger.error(
+            "Image generator %s failed\n%s", spec.label, describe(error)
+        )
         raise InternalServerError() from None
+
+
+def describe(error: BaseException) -> str:
+    """A traceback for the log in which the request's data cannot forge lines.
+
+    The frames come from code; the exception's message may quote values from
+    the URL, so its control characters (newlines included) are escaped.
+    """
+    trace = traceback.TracebackException.from_exception(error)
+    frames = "".join(trace.stack.format())
+    message = "".join(trace.format_exception_only()).rstrip("\n")
+    escaped = _CONTROL.sub(lambda m: repr(m.group())[1:-1], message)
+    return f"Traceback (most recent call last):\n{frames}{escaped}"
 
 
 def _cache_get(state: AppState, key: str) -> bytes | None:

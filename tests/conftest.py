@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import os
 import typing as t
 
 import dash
@@ -10,6 +11,10 @@ from flask import Flask
 from PIL import Image
 
 from flask_dash_images import DynamicImages
+from hypothesis import settings
+
+settings.register_profile("fuzz", max_examples=20_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 from .dash_browser import DashBrowser
 
@@ -60,9 +65,11 @@ def client(app: Flask) -> t.Any:
 def dash_factory(images: DynamicImages) -> t.Callable[..., dash.Dash]:
     """Dash apps hosted on a Flask server set up with ``images``."""
 
-    def make(layout: t.Any, **dash_options: t.Any) -> dash.Dash:
+    def make(
+        layout: t.Any, config: dict[str, t.Any] | None = None, **dash_options: t.Any
+    ) -> dash.Dash:
         server = Flask(__name__)
-        server.config["TESTING"] = True
+        server.config.update(TESTING=True, **(config or {}))
         images.init_app(server)
         dash_app = dash.Dash(__name__, server=server, **dash_options)
         dash_app.layout = layout

@@ -105,9 +105,26 @@ def test_a_generator_that_raises_is_500_with_the_traceback_in_the_log(
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "unlucky" not in body and "Traceback" not in body
-    (record,) = [r for r in caplog.records if r.exc_info]
-    assert "test_answers" in record.getMessage()
-    assert "unlucky size" in str(record.exc_info[1])
+    (record,) = caplog.records
+    logged = record.getMessage()
+    assert "Image generator tests.test_answers.square.<locals>.square failed" in logged
+    assert "Traceback (most recent call last)" in logged
+    assert 'raise ValueError("unlucky size")' in logged
+    assert logged.endswith("ValueError: unlucky size")
+
+
+def test_values_quoted_in_an_error_cannot_forge_log_lines(images, app, client, caplog):
+    @images.generator(name="echo")
+    def echo(text):
+        raise ValueError(f"bad text {text}")
+
+    with app.test_request_context():
+        url = images.url_for("echo", text="x\nINFO forged line\r\x1b[31m")
+    with caplog.at_level(logging.ERROR):
+        assert client.get(url).status_code == 500
+    (record,) = caplog.records
+    last = record.getMessage().splitlines()[-1]
+    assert last == "ValueError: bad text x\\nINFO forged line\\r\\x1b[31m"
 
 
 def test_a_result_that_is_not_a_picture_is_500_and_logged(

@@ -120,6 +120,8 @@ def test_values_that_are_not_json_are_refused(value):
         (b"a=%zz&b=2", "invalid percent-escape"),
         (b"a=%ff&b=2", "not valid UTF-8"),
         (b"a=NaN&b=2", "'a' is not valid JSON"),
+        (b"a=1e310&b=2", "'a' is not valid JSON"),  # overflows to infinity
+        (b"a=[-1e999]&b=2", "'a' is not valid JSON"),
         (b"a={&b=2", "'a' is not valid JSON"),
         (b"a=1&_sig=x&b=2", "last parameter"),
     ],

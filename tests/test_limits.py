@@ -1,0 +1,82 @@
+"""DASH_IMAGES_MAX_URL_LENGTH and DASH_IMAGES_MAX_PIXELS."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from dash import Input, Output, dcc, html
+from PIL import Image
+
+from flask_dash_images import ConfigurationError, UrlBuildError
+
+from .dash_browser import DashBrowser
+
+
+@pytest.fixture
+def echo(images):
+    @images.generator(name="echo")
+    def echo(text, size=1):
+        return Image.new("L", (size, size))
+
+    return echo
+
+
+def test_the_default_fits_under_gunicorns_request_line_limit(app, images, echo):
+    limit = app.config["DASH_IMAGES_MAX_URL_LENGTH"]
+    with app.test_request_context():
+        url = images.url_for("echo", text="x" * (limit - 20))
+    request_line = f"GET {url} HTTP/1.1"
+    assert len(request_line) <= 4094
+
+
+def test_building_a_longer_url_fails_clearly(app_factory, images, echo):
+    app = app_factory(DASH_IMAGES_MAX_URL_LENGTH=100)
+    with app.test_request_context(), pytest.raises(UrlBuildError) as error:
+        images.url_for("echo", text="x" * 200)
+    assert "DASH_IMAGES_MAX_URL_LENGTH" in str(error.value)
+    assert "an id or a key" in str(error.value)
+
+
+def test_a_dash_callback_with_too_much_data_fails_in_the_callback(
+    dash_factory, images
+):
+    dash_app = dash_factory(html.Div([dcc.Store(id="data"), html.Img(id="img")]))
+    images.callback(Output("img", "src"), Input("data", "data"))(
+        lambda data: Image.new("L", (1, 1))
+    )
+    page = DashBrowser(dash_app)
+    with pytest.raises(UrlBuildError, match="DASH_IMAGES_MAX_URL_LENGTH"):
+        page.update("img.src", [list(range(2000))])
+
+
+def test_the_route_answers_414_to_longer_queries(app, client, echo):
+    limit = app.config["DASH_IMAGES_MAX_URL_LENGTH"]
+    response = client.get("/image_generator/echo.png?text=" + "a" * limit)
+    assert response.status_code == 414
+
+
+def test_a_picture_over_max_pixels_is_not_encoded(app_factory, images, caplog):
+    images.generator(name="big")(lambda side: Image.new("L", (side, side)))
+    app = app_factory(DASH_IMAGES_MAX_PIXELS=100 * 100)
+    client = app.test_client()
+    with caplog.at_level(logging.ERROR):
+        assert client.get("/image_generator/big.png?side=100").status_code == 200
+        response = client.get("/image_generator/big.png?side=101")
+    assert response.status_code == 500
+    assert "101x101, more than the 10000 pixels DASH_IMAGES_MAX_PIXELS" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("DASH_IMAGES_MAX_URL_LENGTH", 0),
+        ("DASH_IMAGES_MAX_URL_LENGTH", "4000"),
+        ("DASH_IMAGES_MAX_PIXELS", -1),
+        ("DASH_IMAGES_SIGN", "yes"),
+        ("DASH_IMAGES_VERSION", "a/b"),
+    ],
+)
+def test_bad_configuration_fails_at_init_app(app_factory, key, value):
+    with pytest.raises(ConfigurationError, match=key):
+        app_factory(**{key: value})

@@ -1,0 +1,103 @@
+"""Signed URLs: on with a SECRET_KEY, rotation, DASH_IMAGES_SIGN, 403s."""
+
+from __future__ import annotations
+
+import pytest
+from dash import Input, Output, dcc, html
+from PIL import Image
+
+from flask_dash_images import ConfigurationError
+
+from .dash_browser import DashBrowser
+
+
+@pytest.fixture
+def dot(images):
+    @images.generator(name="dot")
+    def dot(shade, label="x"):
+        return Image.new("L", (2, 2), shade)
+
+    return dot
+
+
+def url_on(images, app, **params):
+    with app.test_request_context():
+        return images.url_for("dot", **params)
+
+
+def test_urls_are_signed_when_the_app_has_a_secret_key(images, app_factory, dot):
+    app = app_factory(SECRET_KEY="one")
+    url = url_on(images, app, shade=5)
+    assert "&_sig=" in url
+    assert app.test_client().get(url).status_code == 200
+
+
+def test_no_secret_key_no_signature(images, app, dot):
+    assert "_sig" not in url_on(images, app, shade=5)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda u: u.replace("shade=5", "shade=6"),
+        lambda u: u.replace("shade=5", "shade=5&label=%22y%22"),
+        lambda u: u.replace("shade=5&", ""),
+        lambda u: u.split("&_sig=")[0],
+        lambda u: u[:-2] + ("AA" if not u.endswith("AA") else "BB"),
+        lambda u: u.replace("dot.png", "dot.png").replace("?", "?label=%22x%22&"),
+    ],
+)
+def test_any_change_or_a_missing_signature_is_403(images, app_factory, dot, tamper):
+    app = app_factory(SECRET_KEY="one")
+    url = url_on(images, app, shade=5)
+    response = app.test_client().get(tamper(url))
+    assert response.status_code == 403
+    assert response.mimetype == "text/plain"
+
+
+def test_the_signature_is_checked_before_anything_is_decoded(images, app_factory, dot):
+    app = app_factory(SECRET_KEY="one")
+    response = app.test_client().get("/image_generator/dot.png?shade=%ff&_sig=abc")
+    assert response.status_code == 403
+
+
+def test_a_url_signed_with_another_key_is_403(images, app_factory, dot):
+    old, new = app_factory(SECRET_KEY="old"), app_factory(SECRET_KEY="new")
+    assert new.test_client().get(url_on(images, old, shade=1)).status_code == 403
+
+
+def test_secret_key_fallbacks_keep_old_urls_valid(images, app_factory, dot):
+    before = app_factory(SECRET_KEY="old")
+    old_url = url_on(images, before, shade=1)
+    after = app_factory(SECRET_KEY="new", SECRET_KEY_FALLBACKS=["old"])
+    assert after.test_client().get(old_url).status_code == 200
+    new_url = url_on(images, after, shade=1)
+    assert new_url != old_url  # new URLs use the new key
+    assert app_factory(SECRET_KEY="new").test_client().get(new_url).status_code == 200
+
+
+def test_dash_images_sign_forces_signing_off(images, app_factory, dot):
+    app = app_factory(SECRET_KEY="one", DASH_IMAGES_SIGN=False)
+    url = url_on(images, app, shade=2)
+    assert "_sig" not in url
+    assert app.test_client().get(url).status_code == 200
+
+
+def test_dash_images_sign_without_a_key_fails_at_init_app(app_factory):
+    with pytest.raises(ConfigurationError, match="no SECRET_KEY"):
+        app_factory(DASH_IMAGES_SIGN=True)
+
+
+def test_dash_callbacks_get_signed_urls(dash_factory, images):
+    dash_app = dash_factory(
+        html.Div([dcc.Input(id="n", value=1), html.Img(id="img")]),
+        config={"SECRET_KEY": "k"},
+    )
+    images.callback(Output("img", "src"), Input("n", "value"))(
+        lambda n: Image.new("L", (n, n))
+    )
+    page = DashBrowser(dash_app)
+    url = page.update("img.src", [3])
+    assert "&_sig=" in url
+    assert page.get(url).status_code == 200
+    assert page.get(url.replace("n=3", "n=4")).status_code == 403
