@@ -36,20 +36,27 @@ _TEMPLATE = """function () {
     }
     return requests.replace(/\\/$/, "");
   }
-  function url(vals) {
+  function url(vals, scale) {
     var pairs = spec.names.map(function (name, i) {
       return enc(name) + "=" + enc(canon(vals[i]));
     });
+    if (spec.hidpi) { pairs.push("scale=" + scale); }
     if (spec.version) { pairs.push("_v=" + enc(spec.version)); }
     return root() + spec.path + (pairs.length ? "?" + pairs.join("&") : "");
   }
-  if (!spec.spread) { return url(values); }
-  var count = dash_clientside.callback_context.outputs_list.length;
-  var urls = [];
-  for (var i = 0; i < count; i++) {
-    urls.push(url(values.map(function (v, j) { return spec.spread[j] ? v[i] : v; })));
+  function urls(vals) {
+    return spec.hidpi ? [url(vals, 1), url(vals, 2) + " 2x"] : url(vals);
   }
-  return urls;
+  if (!spec.spread) { return urls(values); }
+  var outputs = dash_clientside.callback_context.outputs_list;
+  var count = (spec.hidpi ? outputs[0] : outputs).length;
+  var perImage = [];
+  for (var i = 0; i < count; i++) {
+    perImage.push(urls(values.map(function (v, j) { return spec.spread[j] ? v[i] : v; })));
+  }
+  if (!spec.hidpi) { return perImage; }
+  return [perImage.map(function (p) { return p[0]; }),
+          perImage.map(function (p) { return p[1]; })];
 }"""
 
 
@@ -59,6 +66,7 @@ def url_function(
     version: str | None,
     spread: t.Sequence[bool] | None,
     routes_prefix: str | None,
+    hidpi: bool = False,
 ) -> str:
     """JavaScript for a Dash clientside callback returning the image URL(s).
 
@@ -67,6 +75,7 @@ def url_function(
     :param spread: for an ``ALL`` output, which inputs are ``ALL`` too.
     :param routes_prefix: Dash's ``routes_pathname_prefix`` when known; the
         browser only knows ``requests_pathname_prefix``.
+    :param hidpi: return ``[src, srcSet]`` with ``scale`` 1 and 2.
     """
     spec = {
         "path": path,
@@ -74,5 +83,6 @@ def url_function(
         "version": version,
         "spread": None if spread is None else list(spread),
         "routes": routes_prefix,
+        "hidpi": hidpi,
     }
     return _TEMPLATE % {"spec": json.dumps(spec)}

@@ -16,6 +16,7 @@ from dash.exceptions import AppNotFoundError
 
 from .clientside import url_function
 from .exceptions import RegistrationError, UrlBuildError
+from .registry import SCALE
 
 if t.TYPE_CHECKING:
     from .extension import DynamicImages
@@ -53,6 +54,7 @@ def register_dash_callback(
     *,
     name: str | None = None,
     clientside: bool = False,
+    hidpi: bool = False,
     prevent_initial_call: bool | None = None,
     **options: t.Any,
 ) -> t.Callable[[F], F]:
@@ -67,35 +69,42 @@ def register_dash_callback(
     spread = (
         [_is_all(d) for d in inputs_and_states] if _is_all(output) else None
     )
+    # With hidpi, the image's srcSet offers the 2x picture beside src.
+    outputs = (
+        [output, Output(output.component_id, "srcSet")] if hidpi else output
+    )
 
     def decorator(function: F) -> F:
+        params = positional_params(function, len(inputs_and_states))
         spec = images.register(
             function,
             key=str(output),
             name=name,
-            params=positional_params(function, len(inputs_and_states)),
+            params=[*params, SCALE] if hidpi else params,
             keywords=False,
             clientside=clientside,
+            hidpi=hidpi,
             **options,
         )
         if clientside:
             script = url_function(
                 f"/image_generator/{spec.guid}.{spec.extension}",
-                spec.params,
+                params,
                 spec.version,
                 spread,
                 None if dash_app is None else dash_app.config.routes_pathname_prefix,
+                hidpi,
             )
             register_clientside = (
                 dash.clientside_callback
                 if dash_app is None
                 else dash_app.clientside_callback
             )
-            register_clientside(script, output, *inputs_and_states, **dash_options)
+            register_clientside(script, outputs, *inputs_and_states, **dash_options)
         else:
             register = dash.callback if dash_app is None else dash_app.callback
             builder = _url_builder(images, spec, dash_app, spread)
-            register(output, *inputs_and_states, **dash_options)(builder)
+            register(outputs, *inputs_and_states, **dash_options)(builder)
         return function
 
     return decorator
@@ -147,27 +156,31 @@ def _url_builder(
     dash_app: dash.Dash | None,
     spread: list[bool] | None,
 ) -> t.Callable[..., t.Any]:
+    def urls_for(values: t.Sequence[t.Any], root: str | None) -> t.Any:
+        if not spec.hidpi:
+            return images.build_url(spec, values, root=root)
+        one, two = (images.build_url(spec, [*values, s], root=root) for s in (1, 2))
+        return one, f"{two} 2x"
+
     def build(*values: t.Any) -> t.Any:
         root = browser_root(dash_app)
         if spread is None:
-            return images.build_url(spec, values, root=root)
+            return urls_for(values, root)
         # Output with ALL: one picture per matched image; inputs with ALL give
         # picture i their item i, the other inputs are shared.
-        count = len(dash.ctx.outputs_list)
+        count = len(dash.ctx.outputs_list[0] if spec.hidpi else dash.ctx.outputs_list)
         for value, spreads in zip(values, spread):
             if spreads and len(value) != count:
                 raise UrlBuildError(
                     f"{spec.label}: {count} images but {len(value)} values for an"
                     " ALL input; match the components one to one"
                 )
-        return [
-            images.build_url(
-                spec,
-                [v[i] if spreads else v for v, spreads in zip(values, spread)],
-                root=root,
-            )
+        per_image = [
+            urls_for([v[i] if s else v for v, s in zip(values, spread)], root)
             for i in range(count)
         ]
+        # Dash wants one list per output: [srcs] or ([srcs], [srcSets]).
+        return list(zip(*per_image)) if spec.hidpi else per_image
 
     build.__name__ = build.__qualname__ = f"image_url_{spec.guid}"
     return build

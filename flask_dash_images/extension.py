@@ -81,6 +81,7 @@ class DynamicImages:
         version: str | None = None,
         cache_timeout: int | t.Literal[False] | None = None,
         clientside: bool = False,
+        hidpi: bool = False,
         prevent_initial_call: bool | None = None,
         **encoder_options: t.Any,
     ) -> t.Callable[[F], F]:
@@ -107,6 +108,8 @@ class DynamicImages:
         :param cache_timeout: seconds in the server cache; ``False``: never.
         :param clientside: build the URL in the browser (one request per
             change instead of two); not possible with signed URLs.
+        :param hidpi: also set the image's ``srcSet`` to a 2x URL; the
+            generator gets ``scale=1`` or ``scale=2`` by keyword.
         :param prevent_initial_call: passed on to Dash.
         :param encoder_options: passed to Pillow's ``Image.save``
             (``quality``, ``compress_level``, ``lossless``, ...).
@@ -120,6 +123,7 @@ class DynamicImages:
             inputs_and_states,
             name=name,
             clientside=clientside,
+            hidpi=hidpi,
             prevent_initial_call=prevent_initial_call,
             format=format,
             deterministic=deterministic,

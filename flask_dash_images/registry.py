@@ -8,11 +8,14 @@ import re
 import typing as t
 
 from . import render, urls
-from .exceptions import RegistrationError
+from .exceptions import BadParameter, RegistrationError
 
 __all__ = ["ImageSpec", "Registry", "make_guid"]
 
 _NAME = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+
+#: The keyword argument that tells a ``hidpi=True`` generator its scale.
+SCALE = "scale"
 
 #: The format option that picks a format per request from the Accept header.
 AUTO = "auto"
@@ -39,6 +42,7 @@ class ImageSpec:
     :param cache_timeout: seconds in the server cache (``None``: the cache's
         default, ``0``: no expiry); ``False`` keeps this generator out of it.
     :param clientside: its URLs are built in the browser, so cannot be signed.
+    :param hidpi: the last parameter is ``scale`` (1 or 2), passed by keyword.
     """
 
     guid: str
@@ -55,6 +59,7 @@ class ImageSpec:
     version: str | None = None
     cache_timeout: int | t.Literal[False] | None = None
     clientside: bool = False
+    hidpi: bool = False
 
     def __post_init__(self) -> None:
         if self.format != AUTO and self.format not in render.available_formats():
@@ -86,6 +91,11 @@ class ImageSpec:
             raise RegistrationError(
                 f"{self.label}: cache_timeout must be seconds, None or False"
             )
+        if len(set(self.params)) != len(self.params):
+            raise RegistrationError(
+                f"{self.label}: parameter names {self.params} repeat a name"
+                " (with hidpi=True, 'scale' is taken)"
+            )
         for param in self.params:
             if param in urls.RESERVED:
                 raise RegistrationError(
@@ -103,10 +113,18 @@ class ImageSpec:
         return self.deterministic and self.cache_timeout is not False
 
     def call(self, values: t.Mapping[str, t.Any]) -> t.Any:
-        """Call the generator with decoded values."""
+        """Call the generator with decoded values.
+
+        :raises BadParameter: ``scale`` is not 1 or 2.
+        """
         if self.keywords:
             return self.function(**values)
-        return self.function(*(values[name] for name in self.params))
+        if not self.hidpi:
+            return self.function(*(values[name] for name in self.params))
+        scale = values[SCALE]
+        if type(scale) is not int or scale not in (1, 2):
+            raise BadParameter(f"parameter {SCALE!r} must be 1 or 2")
+        return self.function(*(values[name] for name in self.params[:-1]), scale=scale)
 
 
 def make_guid(function: t.Callable[..., t.Any], key: str, name: str | None) -> str:
