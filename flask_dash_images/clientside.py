@@ -52,7 +52,9 @@ _TEMPLATE = """function () {
   var count = (spec.hidpi ? outputs[0] : outputs).length;
   var perImage = [];
   for (var i = 0; i < count; i++) {
-    perImage.push(urls(values.map(function (v, j) { return spec.spread[j] ? v[i] : v; })));
+    perImage.push(urls(values.map(function (v, j) {
+      return spec.spread[j] ? v[i] : v;
+    })));
   }
   if (!spec.hidpi) { return perImage; }
   return [perImage.map(function (p) { return p[0]; }),

@@ -43,7 +43,9 @@ def image_callback(
     server = dash_app.server
     state = server.extensions.get("dash_images")
     images = state.extension if state is not None else DynamicImages(server)
-    return register_dash_callback(images, dash_app, output, inputs_and_states, **options)
+    return register_dash_callback(
+        images, dash_app, output, inputs_and_states, **options
+    )
 
 
 def register_dash_callback(
@@ -66,13 +68,9 @@ def register_dash_callback(
     dash_options: dict[str, t.Any] = {}
     if prevent_initial_call is not None:
         dash_options["prevent_initial_call"] = prevent_initial_call
-    spread = (
-        [_is_all(d) for d in inputs_and_states] if _is_all(output) else None
-    )
+    spread = [_is_all(d) for d in inputs_and_states] if _is_all(output) else None
     # With hidpi, the image's srcSet offers the 2x picture beside src.
-    outputs = (
-        [output, Output(output.component_id, "srcSet")] if hidpi else output
-    )
+    outputs = [output, Output(output.component_id, "srcSet")] if hidpi else output
 
     def decorator(function: F) -> F:
         params = positional_params(function, len(inputs_and_states))
@@ -125,7 +123,9 @@ def positional_params(function: t.Callable[..., t.Any], count: int) -> list[str]
 
 def _check_dependencies(output: t.Any, inputs_and_states: t.Sequence[t.Any]) -> None:
     if not isinstance(output, Output):
-        what = "a list of Outputs" if isinstance(output, (list, tuple)) else repr(output)
+        what = (
+            "a list of Outputs" if isinstance(output, (list, tuple)) else repr(output)
+        )
         raise RegistrationError(
             f"an image callback takes exactly one Output(..., 'src') first, not {what}"
         )
@@ -169,18 +169,20 @@ def _url_builder(
         # Output with ALL: one picture per matched image; inputs with ALL give
         # picture i their item i, the other inputs are shared.
         count = len(dash.ctx.outputs_list[0] if spec.hidpi else dash.ctx.outputs_list)
-        for value, spreads in zip(values, spread):
+        for value, spreads in zip(values, spread, strict=True):
             if spreads and len(value) != count:
                 raise UrlBuildError(
                     f"{spec.label}: {count} images but {len(value)} values for an"
                     " ALL input; match the components one to one"
                 )
         per_image = [
-            urls_for([v[i] if s else v for v, s in zip(values, spread)], root)
+            urls_for(
+                [v[i] if s else v for v, s in zip(values, spread, strict=True)], root
+            )
             for i in range(count)
         ]
         # Dash wants one list per output: [srcs] or ([srcs], [srcSets]).
-        return list(zip(*per_image)) if spec.hidpi else per_image
+        return list(zip(*per_image, strict=True)) if spec.hidpi else per_image
 
     build.__name__ = build.__qualname__ = f"image_url_{spec.guid}"
     return build
@@ -195,13 +197,13 @@ def browser_root(dash_app: dash.Dash | None) -> str | None:
     """
     if dash_app is None:
         try:
-            dash_app = dash.get_app()
+            dash_app = dash.get_app()  # type: ignore[no-untyped-call]
         except AppNotFoundError:
             return None
         if dash_app.server is not flask.current_app._get_current_object():  # type: ignore[attr-defined]
             return None
-    requests = dash_app.config.requests_pathname_prefix
-    routes = dash_app.config.routes_pathname_prefix
+    requests: str = dash_app.config.requests_pathname_prefix
+    routes: str = dash_app.config.routes_pathname_prefix
     if requests == routes or not requests.endswith(routes):
         return None
     return requests[: len(requests) - len(routes)]

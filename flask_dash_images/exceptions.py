@@ -6,7 +6,18 @@ answers them with their status and a short plain message.
 
 from __future__ import annotations
 
-from werkzeug.exceptions import BadRequest, Forbidden, NotFound, RequestURITooLarge
+import typing as t
+
+from werkzeug.exceptions import (
+    BadRequest,
+    Forbidden,
+    HTTPException,
+    NotFound,
+    RequestURITooLarge,
+)
+
+if t.TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 __all__ = [
     "DynamicImagesError",
@@ -41,29 +52,38 @@ class RenderError(DynamicImagesError, TypeError):
     """A generator returned something that is not a picture."""
 
 
-class _ClientError(DynamicImagesError):
-    """An HTTP error caused by the request; shown to the client as plain text."""
+class _PlainTextError(HTTPException):
+    """An HTTP error caused by the request; answered as one line of text."""
 
-    code: int
-
-    def get_body(self, environ=None, scope=None) -> str:  # type: ignore[override]
+    def get_body(
+        self,
+        environ: WSGIEnvironment | None = None,
+        scope: dict[str, t.Any] | None = None,
+    ) -> str:
         return f"{self.code} {self.name}: {self.description}\n"
 
-    def get_headers(self, environ=None, scope=None):  # type: ignore[override]
-        return [("Content-Type", "text/plain; charset=utf-8")]
+    def get_headers(
+        self,
+        environ: WSGIEnvironment | None = None,
+        scope: dict[str, t.Any] | None = None,
+    ) -> list[tuple[str, str]]:
+        return [
+            ("Content-Type", "text/plain; charset=utf-8"),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
 
 
-class BadParameter(_ClientError, BadRequest):
+class BadParameter(DynamicImagesError, _PlainTextError, BadRequest):
     """A query parameter is missing, unknown, repeated or malformed (400)."""
 
 
-class BadSignature(_ClientError, Forbidden):
+class BadSignature(DynamicImagesError, _PlainTextError, Forbidden):
     """The URL's signature is missing or wrong (403)."""
 
 
-class UnknownImage(_ClientError, NotFound):
+class UnknownImage(DynamicImagesError, _PlainTextError, NotFound):
     """No generator has this guid and extension (404)."""
 
 
-class QueryTooLong(_ClientError, RequestURITooLarge):
+class QueryTooLong(DynamicImagesError, _PlainTextError, RequestURITooLarge):
     """The query is longer than ``DASH_IMAGES_MAX_URL_LENGTH`` allows (414)."""

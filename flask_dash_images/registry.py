@@ -64,8 +64,10 @@ class ImageSpec:
     def __post_init__(self) -> None:
         if self.format != AUTO and self.format not in render.available_formats():
             known = ", ".join([*render.available_formats(), AUTO])
-            why = "Pillow here cannot write it" if self.format in render.FORMATS else (
-                "it is not a format this extension knows"
+            why = (
+                "Pillow here cannot write it"
+                if self.format in render.FORMATS
+                else ("it is not a format this extension knows")
             )
             raise RegistrationError(
                 f"{self.label}: format={self.format!r}: {why}; use one of {known}"
@@ -83,10 +85,14 @@ class ImageSpec:
                 f"{self.label}: version={self.version!r}: use 1 to 64 letters,"
                 " digits, '_' or '-'"
             )
-        if self.cache_timeout is not None and self.cache_timeout is not False and (
-            isinstance(self.cache_timeout, bool)
-            or not isinstance(self.cache_timeout, int)
-            or self.cache_timeout < 0
+        if (
+            self.cache_timeout is not None
+            and self.cache_timeout is not False
+            and (
+                isinstance(self.cache_timeout, bool)
+                or not isinstance(self.cache_timeout, int)
+                or self.cache_timeout < 0
+            )
         ):
             raise RegistrationError(
                 f"{self.label}: cache_timeout must be seconds, None or False"

@@ -198,9 +198,10 @@ def _from_figure(figure: t.Any) -> Image.Image:
 
     canvas = FigureCanvasAgg(figure)
     try:
-        canvas.draw()
+        canvas.draw()  # type: ignore[no-untyped-call]
         size = canvas.get_width_height(physical=True)
-        image = Image.frombuffer("RGBA", size, canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+        image = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1)
         image = image.copy()
     finally:
         pyplot = sys.modules.get("matplotlib.pyplot")

@@ -96,7 +96,9 @@ def _signer(config: t.Mapping[str, t.Any]) -> Signer | None:
 def _positive_int(config: t.Mapping[str, t.Any], key: str) -> int:
     value = config[key]
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigurationError(f"{key} must be a positive whole number, not {value!r}")
+        raise ConfigurationError(
+            f"{key} must be a positive whole number, not {value!r}"
+        )
     return value
 
 

@@ -54,7 +54,7 @@ def encode_query(
     """
     pairs = [
         f"{quote_component(name)}={quote_component(codec.dumps(value))}"
-        for name, value in zip(names, values)
+        for name, value in zip(names, values, strict=True)
     ]
     if version is not None:
         pairs.append(f"{VERSION}={quote_component(version)}")

@@ -67,11 +67,8 @@ def serve_image(guid: str, ext: str) -> Response:
     )
     # What the picture depends on, for a deterministic generator: the URL's
     # canonical form and the negotiated format.
-    key = "{}.{}?{}".format(
-        guid,
-        fmt.name,
-        urls.encode_query(list(values), list(values.values()), version),
-    )
+    query_key = urls.encode_query(list(values), list(values.values()), version)
+    key = f"{guid}.{fmt.name}?{query_key}"
 
     etag = None
     data = None
@@ -89,7 +86,9 @@ def serve_image(guid: str, ext: str) -> Response:
     response = Response(data, mimetype=fmt.mimetype)
     if etag is None:
         etag = hashlib.blake2b(data, digest_size=16).hexdigest()
-    return _finish(response, spec, etag).make_conditional(request)
+    response = _finish(response, spec, etag)
+    response.make_conditional(request)
+    return response
 
 
 def _finish(response: Response, spec: ImageSpec, etag: str) -> Response:
@@ -157,4 +156,7 @@ def _cache_set(state: AppState, key: str, data: bytes, timeout: int | None) -> N
 
 def _cache_key(key: str) -> str:
     # Short, fixed-length keys whatever the values (memcached allows 250 bytes).
-    return "dash_images:" + hashlib.blake2b(key.encode("utf-8"), digest_size=20).hexdigest()
+    return (
+        "dash_images:"
+        + hashlib.blake2b(key.encode("utf-8"), digest_size=20).hexdigest()
+    )

@@ -8,15 +8,16 @@ import dash
 import pytest
 from dash import _callback as dash_callback_registry
 from flask import Flask
+from hypothesis import settings
 from PIL import Image
 
 from flask_dash_images import DynamicImages
-from hypothesis import settings
-
-settings.register_profile("fuzz", max_examples=20_000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 from .dash_browser import DashBrowser
+
+# `make fuzz` runs the property-based tests with many more examples.
+settings.register_profile("fuzz", max_examples=20_000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)
@@ -90,4 +91,6 @@ def decode(data: bytes) -> Image.Image:
 
 
 def same_pixels(a: Image.Image, b: Image.Image) -> bool:
-    return a.size == b.size and a.convert("RGBA").tobytes() == b.convert("RGBA").tobytes()
+    return (
+        a.size == b.size and a.convert("RGBA").tobytes() == b.convert("RGBA").tobytes()
+    )

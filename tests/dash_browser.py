@@ -44,8 +44,12 @@ class DashBrowser:
         body = {
             "output": output,
             "outputs": outputs_spec(callback["output"], outputs),
-            "inputs": [dep_spec(d, v) for d, v in zip(callback["inputs"], inputs)],
-            "state": [dep_spec(d, v) for d, v in zip(callback["state"], state)],
+            "inputs": [
+                dep_spec(d, v) for d, v in zip(callback["inputs"], inputs, strict=True)
+            ],
+            "state": [
+                dep_spec(d, v) for d, v in zip(callback["state"], state, strict=True)
+            ],
             "changedPropIds": [],
         }
         response = self.client.post(self.base + "_dash-update-component", json=body)
@@ -65,12 +69,14 @@ class DashBrowser:
 
 def dep_spec(dependency: dict[str, t.Any], value: t.Any) -> t.Any:
     if dependency["id"].startswith("{"):
-        return [
-            {"id": id_, "property": dependency["property"], "value": v}
-            for id_, v in value
-        ] if isinstance(value, list) else {
-            "id": value[0], "property": dependency["property"], "value": value[1]
-        }
+        return (
+            [
+                {"id": id_, "property": dependency["property"], "value": v}
+                for id_, v in value
+            ]
+            if isinstance(value, list)
+            else {"id": value[0], "property": dependency["property"], "value": value[1]}
+        )
     return {"id": dependency["id"], "property": dependency["property"], "value": value}
 
 

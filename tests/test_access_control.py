@@ -62,7 +62,10 @@ def login_app(app_factory, images):
     @app.before_request
     def require_login():
         # Every route but the login page needs a user.
-        if request.endpoint != "login" and not flask_login.current_user.is_authenticated:
+        if (
+            request.endpoint != "login"
+            and not flask_login.current_user.is_authenticated
+        ):
             abort(401)
 
     return app
@@ -91,5 +94,7 @@ def test_protecting_only_the_image_routes(app_factory, images):
     client = app.test_client()
     assert client.get("/public").status_code == 200
     assert client.get("/image_generator/secret.png").status_code == 403
-    assert client.get("/image_generator/secret.png",
-                      headers={"X-Token": "t"}).status_code == 200
+    assert (
+        client.get("/image_generator/secret.png", headers={"X-Token": "t"}).status_code
+        == 200
+    )

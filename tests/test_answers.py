@@ -43,12 +43,14 @@ def test_a_picture_has_its_mimetype_and_an_etag(images, app, client, square):
 
 def test_if_none_match_gets_304(images, app, client, square):
     first = client.get(url(images, app, size=3))
-    again = client.get(url(images, app, size=3),
-                       headers={"If-None-Match": first.headers["ETag"]})
+    again = client.get(
+        url(images, app, size=3), headers={"If-None-Match": first.headers["ETag"]}
+    )
     assert again.status_code == 304
     assert again.data == b""
-    changed = client.get(url(images, app, size=4),
-                         headers={"If-None-Match": first.headers["ETag"]})
+    changed = client.get(
+        url(images, app, size=4), headers={"If-None-Match": first.headers["ETag"]}
+    )
     assert changed.status_code == 200
 
 

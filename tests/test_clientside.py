@@ -23,7 +23,9 @@ def test_a_clientside_callback_is_registered_in_dash(dash_factory, images):
     )
     (callback,) = DashBrowser(dash_app).dependencies
     assert callback["output"] == "img.src"
-    assert callback["clientside_function"]["namespace"] == "_dashprivate_clientside_funcs"
+    assert (
+        callback["clientside_function"]["namespace"] == "_dashprivate_clientside_funcs"
+    )
     page = dash_app.server.test_client().get("/").get_data(as_text=True)
     assert "/image_generator/" in page  # the inline script that builds URLs
 
@@ -55,8 +57,9 @@ def test_clientside_with_signing_turned_off_is_allowed():
     server.config.update(SECRET_KEY="s3cret", DASH_IMAGES_SIGN=False)
     dash_app = dash.Dash(__name__, server=server)
     dash_app.layout = layout()
-    image_callback(dash_app, Output("img", "src"), Input("n", "value"),
-                   clientside=True)(lambda n: Image.new("L", (n, n)))
+    image_callback(
+        dash_app, Output("img", "src"), Input("n", "value"), clientside=True
+    )(lambda n: Image.new("L", (n, n)))
     images = server.extensions["dash_images"].extension
     (spec,) = images.registry
     with server.test_request_context():
@@ -65,10 +68,10 @@ def test_clientside_with_signing_turned_off_is_allowed():
 
 
 def test_clientside_urls_carry_only_the_callbacks_own_version(app_factory, images):
-    images.callback(Output("img", "src"), Input("n", "value"), clientside=True,
-                    version="v3")(lambda n: None)
+    images.callback(
+        Output("img", "src"), Input("n", "value"), clientside=True, version="v3"
+    )(lambda n: None)
     app = app_factory(DASH_IMAGES_VERSION="app9")
     (spec,) = images.registry
     with app.test_request_context():
         assert images.build_url(spec, [1]).endswith("?n=1&_v=v3")
-

@@ -18,8 +18,10 @@ json_values = st.recursive(
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
@@ -54,7 +56,7 @@ def test_query_strings_round_trip(values):
     query = urls.encode_query(names, values)
     decoded, version = urls.decode_query(query.encode("ascii"), names, names)
     assert version is None
-    assert all(same(decoded[n], v) for n, v in zip(names, values))
+    assert all(same(decoded[n], v) for n, v in zip(names, values, strict=True))
 
 
 @given(st.text())

@@ -31,8 +31,9 @@ def line_layout() -> html.Div:
 def test_image_callback_serves_the_generators_picture(dash_factory, browser):
     dash_app = dash_factory(line_layout())
 
-    @image_callback(dash_app, Output("picture", "src"), Input("x", "value"),
-                    Input("y", "value"))
+    @image_callback(
+        dash_app, Output("picture", "src"), Input("x", "value"), Input("y", "value")
+    )
     def draw(x, y):
         return line_picture(x, y)
 
@@ -73,13 +74,19 @@ def test_the_decorated_function_is_returned_unchanged(dash_factory):
 
 def test_state_values_reach_the_generator_after_inputs(dash_factory, images, browser):
     dash_app = dash_factory(
-        html.Div([dcc.Input(id="size", value=8), dcc.Input(id="colour", value="red"),
-                  html.Img(id="swatch")])
+        html.Div(
+            [
+                dcc.Input(id="size", value=8),
+                dcc.Input(id="colour", value="red"),
+                html.Img(id="swatch"),
+            ]
+        )
     )
     calls = []
 
-    @images.callback(Output("swatch", "src"), Input("size", "value"),
-                     State("colour", "value"))
+    @images.callback(
+        Output("swatch", "src"), Input("size", "value"), State("colour", "value")
+    )
     def swatch(size, colour):
         calls.append((size, colour))
         return Image.new("RGB", (size, size), colour)
@@ -100,8 +107,14 @@ def test_values_keep_their_json_types(dash_factory, images, browser):
         return Image.new("L", (1, 1))
 
     page = browser(dash_app)
-    value = {"int": 1, "float": 1.5, "bool": True, "none": None,
-             "text": "a&b=c#d?e%f/g+h ünï 🖼", "list": [1, [2.25, "x"]]}
+    value = {
+        "int": 1,
+        "float": 1.5,
+        "bool": True,
+        "none": None,
+        "text": "a&b=c#d?e%f/g+h ünï 🖼",
+        "list": [1, [2.25, "x"]],
+    }
     assert page.get(page.update("out.src", [value])).status_code == 200
     assert seen == [value]
     assert type(seen[0]["int"]) is int and type(seen[0]["bool"]) is bool
@@ -109,7 +122,9 @@ def test_values_keep_their_json_types(dash_factory, images, browser):
 
 def test_several_image_callbacks_in_one_app(dash_factory, images, browser):
     dash_app = dash_factory(
-        html.Div([dcc.Input(id="n", value=3)] + [html.Img(id=f"img{i}") for i in range(3)])
+        html.Div(
+            [dcc.Input(id="n", value=3)] + [html.Img(id=f"img{i}") for i in range(3)]
+        )
     )
     for i in range(3):
         images.callback(Output(f"img{i}", "src"), Input("n", "value"))(
@@ -136,15 +151,20 @@ def test_dict_ids_and_match(dash_factory, images, browser):
         )
     )
 
-    @images.callback(Output({"type": "thumb", "index": MATCH}, "src"),
-                     Input({"type": "shade", "index": MATCH}, "value"))
+    @images.callback(
+        Output({"type": "thumb", "index": MATCH}, "src"),
+        Input({"type": "shade", "index": MATCH}, "value"),
+    )
     def thumb(shade):
         return Image.new("L", (4, 4), shade)
 
     page = browser(dash_app)
     output = '{"index":["MATCH"],"type":"thumb"}.src'
-    url = page.update(output, [({"type": "shade", "index": 1}, 100)],
-                      outputs={"type": "thumb", "index": 1})
+    url = page.update(
+        output,
+        [({"type": "shade", "index": 1}, 100)],
+        outputs={"type": "thumb", "index": 1},
+    )
     assert decode(page.get(url).data).getpixel((0, 0)) == 100
 
 
@@ -157,9 +177,11 @@ def test_all_output_gives_each_image_its_own_input(dash_factory, images, browser
         )
     )
 
-    @images.callback(Output({"type": "thumb", "index": ALL}, "src"),
-                     Input({"type": "shade", "index": ALL}, "value"),
-                     Input("width", "value"))
+    @images.callback(
+        Output({"type": "thumb", "index": ALL}, "src"),
+        Input({"type": "shade", "index": ALL}, "value"),
+        Input("width", "value"),
+    )
     def thumb(shade, width):
         return Image.new("L", (width, 1), shade * 50)
 
@@ -177,8 +199,9 @@ def test_all_output_gives_each_image_its_own_input(dash_factory, images, browser
 
 def test_prevent_initial_call_reaches_dash(dash_factory, images, browser):
     dash_app = dash_factory(line_layout())
-    images.callback(Output("picture", "src"), Input("x", "value"),
-                    prevent_initial_call=True)(lambda x: line_picture(x, x))
+    images.callback(
+        Output("picture", "src"), Input("x", "value"), prevent_initial_call=True
+    )(lambda x: line_picture(x, x))
     page = browser(dash_app)
     assert page.callback_for("picture.src")["prevent_initial_call"] is True
 

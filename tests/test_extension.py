@@ -24,7 +24,10 @@ def test_an_app_without_init_app_is_told_so():
         return Image.new("L", (1, 1))
 
     app = Flask(__name__)
-    with app.test_request_context(), pytest.raises(ConfigurationError, match="init_app"):
+    with (
+        app.test_request_context(),
+        pytest.raises(ConfigurationError, match="init_app"),
+    ):
         images.url_for("dot")
 
 

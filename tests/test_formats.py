@@ -18,7 +18,9 @@ FORMATS = [
     ("webp", "image/webp", "WEBP"),
     ("gif", "image/gif", "GIF"),
     pytest.param(
-        "avif", "image/avif", "AVIF",
+        "avif",
+        "image/avif",
+        "AVIF",
         marks=pytest.mark.skipif(
             not features.check("avif"), reason="this Pillow has no AVIF encoder"
         ),
@@ -29,9 +31,18 @@ FORMATS = [
 def register(images, name, mode="RGB", **options):
     @images.generator(name=name, **options)
     def picture():
-        colour = {"RGB": (200, 30, 30), "RGBA": (200, 30, 30, 128), "L": 90,
-                  "LA": (90, 128), "P": 3, "I;16": 40000, "I": 40000, "F": 0.5,
-                  "1": 1, "CMYK": (0, 200, 200, 0)}[mode]
+        colour = {
+            "RGB": (200, 30, 30),
+            "RGBA": (200, 30, 30, 128),
+            "L": 90,
+            "LA": (90, 128),
+            "P": 3,
+            "I;16": 40000,
+            "I": 40000,
+            "F": 0.5,
+            "1": 1,
+            "CMYK": (0, 200, 200, 0),
+        }[mode]
         return Image.new(mode, (16, 8), colour)
 
     return picture
@@ -79,14 +90,15 @@ def test_an_unknown_format_fails_at_decoration(images):
         ("*/*", "image/png"),
         ("", "image/png"),
         pytest.param(
-            "image/avif,*/*", "image/avif",
-            marks=pytest.mark.skipif("avif" not in available_formats(), reason="no AVIF"),
+            "image/avif,*/*",
+            "image/avif",
+            marks=pytest.mark.skipif(
+                "avif" not in available_formats(), reason="no AVIF"
+            ),
         ),
     ],
 )
-def test_auto_picks_from_accept_and_varies_on_it(
-    images, app, client, accept, expected
-):
+def test_auto_picks_from_accept_and_varies_on_it(images, app, client, accept, expected):
     register(images, "pic", format="auto", deterministic=True)
     url, response = fetch(images, app, client, "pic", Accept=accept)
     assert url.startswith("/image_generator/pic.auto")
@@ -100,8 +112,14 @@ def test_auto_etags_differ_per_negotiated_format(images, app, client):
     _, webp = fetch(images, app, client, "pic", Accept="image/webp")
     _, png = fetch(images, app, client, "pic", Accept="image/png")
     assert webp.headers["ETag"] != png.headers["ETag"]
-    _, again = fetch(images, app, client, "pic", Accept="image/png",
-                     **{"If-None-Match": webp.headers["ETag"]})
+    _, again = fetch(
+        images,
+        app,
+        client,
+        "pic",
+        Accept="image/png",
+        **{"If-None-Match": webp.headers["ETag"]},
+    )
     assert again.status_code == 200 and again.mimetype == "image/png"
 
 
@@ -139,7 +157,7 @@ def test_modes_convert_by_the_documented_rules(images, app, client, mode, fmt, p
     if pixel is not None:
         got = image.getpixel((8, 4))
         if isinstance(pixel, tuple) and fmt == "jpeg":
-            assert all(abs(a - b) <= 3 for a, b in zip(got, pixel))
+            assert all(abs(a - b) <= 3 for a, b in zip(got, pixel, strict=True))
         elif fmt == "jpeg":
             assert abs(got - pixel) <= 3
         else:

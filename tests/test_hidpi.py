@@ -23,8 +23,10 @@ def test_src_and_srcset_come_from_one_callback(dash_factory, images):
     callback = page.callback_for("..img.src...img.srcSet..")
     body = {
         "output": callback["output"],
-        "outputs": [{"id": "img", "property": "src"},
-                    {"id": "img", "property": "srcSet"}],
+        "outputs": [
+            {"id": "img", "property": "src"},
+            {"id": "img", "property": "srcSet"},
+        ],
         "inputs": [{"id": "n", "property": "value", "value": 5}],
         "changedPropIds": [],
     }
@@ -40,21 +42,32 @@ def test_src_and_srcset_come_from_one_callback(dash_factory, images):
 
 
 def test_hidpi_with_all_outputs(dash_factory, images):
-    dash_app = dash_factory(html.Div(
-        [dcc.Input(id={"t": "n", "i": i}, value=i + 1) for i in range(2)]
-        + [html.Img(id={"t": "img", "i": i}) for i in range(2)]
-    ))
-    images.callback(Output({"t": "img", "i": ALL}, "src"),
-                    Input({"t": "n", "i": ALL}, "value"), hidpi=True)(swatch)
+    dash_app = dash_factory(
+        html.Div(
+            [dcc.Input(id={"t": "n", "i": i}, value=i + 1) for i in range(2)]
+            + [html.Img(id={"t": "img", "i": i}) for i in range(2)]
+        )
+    )
+    images.callback(
+        Output({"t": "img", "i": ALL}, "src"),
+        Input({"t": "n", "i": ALL}, "value"),
+        hidpi=True,
+    )(swatch)
     page = DashBrowser(dash_app)
     (callback,) = page.dependencies
     ids = [{"t": "img", "i": i} for i in range(2)]
     body = {
         "output": callback["output"],
-        "outputs": [[{"id": i, "property": "src"} for i in ids],
-                    [{"id": i, "property": "srcSet"} for i in ids]],
-        "inputs": [[{"id": {"t": "n", "i": i}, "property": "value", "value": i + 1}
-                    for i in range(2)]],
+        "outputs": [
+            [{"id": i, "property": "src"} for i in ids],
+            [{"id": i, "property": "srcSet"} for i in ids],
+        ],
+        "inputs": [
+            [
+                {"id": {"t": "n", "i": i}, "property": "value", "value": i + 1}
+                for i in range(2)
+            ]
+        ],
         "changedPropIds": [],
     }
     response = page.client.post("/_dash-update-component", json=body).get_json()
@@ -65,8 +78,9 @@ def test_hidpi_with_all_outputs(dash_factory, images):
 
 @pytest.mark.parametrize("scale", ["3", "1.0", "%221%22", "0"])
 def test_scale_must_be_1_or_2(images, client, scale):
-    images.callback(Output("img", "src"), Input("n", "value"), hidpi=True,
-                    name="sw")(swatch)
+    images.callback(Output("img", "src"), Input("n", "value"), hidpi=True, name="sw")(
+        swatch
+    )
     assert client.get("/image_generator/sw.png?size=2&scale=2").status_code == 200
     response = client.get(f"/image_generator/sw.png?size=2&scale={scale}")
     assert response.status_code == 400

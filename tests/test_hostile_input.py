@@ -40,9 +40,31 @@ def target():
 
 raw_bytes = st.binary(max_size=300)
 pieces = st.sampled_from(
-    [b"a", b"b", b"_v", b"_sig", b"=", b"&", b"%", b"%2", b"%ff", b"%00", b"\x00",
-     b"+", b"1", b'"', b"%22", b"[", b"{", b"\xc3", b"\xe2\x82", b"NaN", b"1e999",
-     b"9" * 50, b"[" * 40]
+    [
+        b"a",
+        b"b",
+        b"_v",
+        b"_sig",
+        b"=",
+        b"&",
+        b"%",
+        b"%2",
+        b"%ff",
+        b"%00",
+        b"\x00",
+        b"+",
+        b"1",
+        b'"',
+        b"%22",
+        b"[",
+        b"{",
+        b"\xc3",
+        b"\xe2\x82",
+        b"NaN",
+        b"1e999",
+        b"9" * 50,
+        b"[" * 40,
+    ]
 )
 queries = st.one_of(raw_bytes, st.lists(pieces, max_size=40).map(b"".join))
 guids = st.one_of(st.sampled_from(["any", "nope", ""]), st.text(max_size=30))
@@ -65,8 +87,9 @@ def assert_not_5xx(response):
     assert response.status_code < 500, (response.status_code, response.data[:200])
 
 
-fuzz = settings(suppress_health_check=[HealthCheck.function_scoped_fixture],
-                deadline=None)
+fuzz = settings(
+    suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+)
 
 
 @fuzz
@@ -85,8 +108,11 @@ def test_arbitrary_paths(target, guid, ext, query):
 
 
 @fuzz
-@given(name=st.sampled_from(["a", "b", "c", "_v"]), count=st.integers(1, 50),
-       size=st.integers(0, 2 * MAX_URL))
+@given(
+    name=st.sampled_from(["a", "b", "c", "_v"]),
+    count=st.integers(1, 50),
+    size=st.integers(0, 2 * MAX_URL),
+)
 def test_huge_and_repeated_parameters(target, name, count, size):
     query = "&".join([f"{name}={'1' * size}"] * count)
     for client in target:

@@ -38,9 +38,7 @@ def test_building_a_longer_url_fails_clearly(app_factory, images, echo):
     assert "an id or a key" in str(error.value)
 
 
-def test_a_dash_callback_with_too_much_data_fails_in_the_callback(
-    dash_factory, images
-):
+def test_a_dash_callback_with_too_much_data_fails_in_the_callback(dash_factory, images):
     dash_app = dash_factory(html.Div([dcc.Store(id="data"), html.Img(id="img")]))
     images.callback(Output("img", "src"), Input("data", "data"))(
         lambda data: Image.new("L", (1, 1))

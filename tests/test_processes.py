@@ -31,7 +31,9 @@ SERVE_URL = textwrap.dedent(
 
 def run(code: str, *args: str) -> bytes:
     return subprocess.run(
-        [sys.executable, "-c", code, *args], check=True, capture_output=True,
+        [sys.executable, "-c", code, *args],
+        check=True,
+        capture_output=True,
         timeout=120,
     ).stdout
 

@@ -137,6 +137,11 @@ def test_numpy_and_matplotlib_are_not_imported_for_pillow_results():
         "print(sorted(m for m in sys.modules if m.split('.')[0] in"
         " ('numpy', 'matplotlib', 'dash')))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
-                         text=True, check=True, timeout=60).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     assert out.strip() == "[]"

@@ -60,8 +60,9 @@ def test_a_cache_hit_never_calls_the_generator(images, app, client, register, ca
     assert calls == [9, 10]
 
 
-def test_each_app_keeps_its_own_simplecache_storage(images, app_factory, calls,
-                                                         register, cache):
+def test_each_app_keeps_its_own_simplecache_storage(
+    images, app_factory, calls, register, cache
+):
     register(deterministic=True)
     one, two = app_factory(), app_factory()
     get(images, one, one.test_client(), shade=1)
@@ -78,7 +79,9 @@ def test_the_key_follows_the_negotiated_format(images, app, client, register, ca
     png = get(images, app, client, headers={"Accept": "image/png"}, shade=2)
     again = get(images, app, client, headers={"Accept": "image/webp"}, shade=2)
     assert (webp.mimetype, png.mimetype, again.mimetype) == (
-        "image/webp", "image/png", "image/webp"
+        "image/webp",
+        "image/png",
+        "image/webp",
     )
     assert calls == [2, 2]
     assert again.data == webp.data
@@ -92,29 +95,38 @@ def test_the_key_follows_the_negotiated_format(images, app, client, register, ca
         ({"deterministic": True, "cache_timeout": 60}, [4]),
     ],
 )
-def test_which_generators_are_cached(images, app, client, register, calls, options,
-                                     expected_calls):
+def test_which_generators_are_cached(
+    images, app, client, register, calls, options, expected_calls
+):
     register(**options)
     get(images, app, client, shade=4)
     get(images, app, client, shade=4)
     assert calls == expected_calls
 
 
-def test_cache_timeout_reaches_the_cache(images, app, client, register, cache,
-                                         monkeypatch):
+def test_cache_timeout_reaches_the_cache(
+    images, app, client, register, cache, monkeypatch
+):
     register(deterministic=True, cache_timeout=17)
     timeouts = []
     original = cache.set
-    monkeypatch.setattr(cache, "set", lambda k, v, timeout=None: (
-        timeouts.append(timeout), original(k, v, timeout=timeout))[1])
+    monkeypatch.setattr(
+        cache,
+        "set",
+        lambda k, v, timeout=None: (
+            timeouts.append(timeout),
+            original(k, v, timeout=timeout),
+        )[1],
+    )
     get(images, app, client, shade=4)
     assert timeouts == [17]
 
 
 def test_a_cache_that_fails_costs_speed_not_the_request(register, calls, caplog):
     # Nothing listens on port 1: every cache call fails.
-    cache = Cache(config={"CACHE_TYPE": "RedisCache",
-                          "CACHE_REDIS_URL": "redis://127.0.0.1:1/0"})
+    cache = Cache(
+        config={"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": "redis://127.0.0.1:1/0"}
+    )
     images = DynamicImages(cache=cache)
     images.generator(name="tile", deterministic=True)(
         lambda shade: Image.new("L", (2, 2), shade)
