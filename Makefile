@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run test lint bench fuzz clean
+.PHONY: run test test-min lint bench fuzz clean
 
 $(BIN)/.installed: setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,19 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
+
+# The same suite against the lowest versions setup.cfg declares.
+MIN_VENV ?= .venv-min
+$(MIN_VENV)/bin/.installed: setup.cfg setup.py pyproject.toml tools/lower_bounds.py
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(PYTHON) tools/lower_bounds.py > $(MIN_VENV)/constraints.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet -c $(MIN_VENV)/constraints.txt -e '.[test]'
+	touch $@
+
+test-min: $(MIN_VENV)/bin/.installed
+	$(MIN_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(flask|werkzeug|itsdangerous|pillow|dash) '
+	$(MIN_VENV)/bin/python -m pytest
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check flask_dash_images tests example_project bench
@@ -32,4 +45,4 @@ fuzz: $(BIN)/.installed
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_hostile_input.py tests/test_codec.py
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(MIN_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
