@@ -25,7 +25,8 @@ _TEMPLATE = """function () {
       .join(",") + "}";
   }
   function enc(s) {
-    return encodeURIComponent(s).replace(/%%2C/g, ",").replace(/%%3A/g, ":");
+    return encodeURIComponent(s).replace(/%%2C/g, ",").replace(/%%3A/g, ":")
+      .replace(/'/g, "%%27");
   }
   function root() {
     var config = JSON.parse(document.getElementById("_dash-config").textContent);

@@ -12,7 +12,7 @@ import typing as t
 import dash
 import flask
 from dash.dependencies import ALL, Input, Output, State
-from dash.exceptions import AppNotFoundError
+from dash import exceptions as dash_exceptions
 
 from .clientside import url_function
 from .exceptions import RegistrationError, UrlBuildError
@@ -25,6 +25,10 @@ if t.TYPE_CHECKING:
 __all__ = ["image_callback", "register_dash_callback"]
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+# What dash.get_app() raises before any Dash app exists (older Dash 4
+# releases raise a plain Exception).
+_NO_APP: type[Exception] = getattr(dash_exceptions, "AppNotFoundError", Exception)
 
 
 def image_callback(
@@ -198,7 +202,7 @@ def browser_root(dash_app: dash.Dash | None) -> str | None:
     if dash_app is None:
         try:
             dash_app = dash.get_app()  # type: ignore[no-untyped-call]
-        except AppNotFoundError:
+        except _NO_APP:
             return None
         if dash_app.server is not flask.current_app._get_current_object():  # type: ignore[attr-defined]
             return None

@@ -12,7 +12,7 @@ import io
 import sys
 import typing as t
 
-from PIL import Image, features
+from PIL import Image
 
 from .exceptions import RenderError
 
@@ -78,7 +78,10 @@ FORMATS: dict[str, Format] = {
 @functools.cache
 def available_formats() -> tuple[str, ...]:
     """The formats this installation of Pillow can write."""
-    return tuple(name for name in FORMATS if name != "avif" or features.check("avif"))
+    # A format is available when Pillow registered an encoder for it (older
+    # Pillows warn about features.check("avif"): they do not know the name).
+    Image.init()
+    return tuple(name for name in FORMATS if FORMATS[name].pillow in Image.SAVE)
 
 
 #: What ``format="auto"`` may choose, best first, when the client names it.

@@ -1,8 +1,7 @@
 """Values <-> query string, and the signature that binds a URL to a key.
 
 A query is ``name=<canonical JSON>`` pairs in the generator's parameter order,
-percent-encoded as ``encodeURIComponent`` does (so browsers build the same
-bytes), then optional reserved pairs: ``_v`` (version) and ``_sig``
+percent-encoded so that browsers build the same bytes and send them unchanged, then optional reserved pairs: ``_v`` (version) and ``_sig``
 (signature, always last). Decoding is strict: every error names what is wrong.
 """
 
@@ -32,9 +31,11 @@ SIGNATURE = "_sig"
 VERSION = "_v"
 RESERVED = frozenset({SIGNATURE, VERSION})
 
-# encodeURIComponent leaves A-Z a-z 0-9 - _ . ! ~ * ' ( ) alone; quote() always
-# keeps the first six. "," and ":" stay readable (the clientside code matches).
-_SAFE = "!*'(),:"
+# quote() keeps A-Z a-z 0-9 - _ . ~ and these; the clientside code writes the
+# same with encodeURIComponent. "," and ":" stay readable. "'" is escaped
+# although encodeURIComponent keeps it: browsers escape it in queries, which
+# would change the bytes a signature covers.
+_SAFE = "!*(),:"
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 _SIGNATURE_TAIL = re.compile(rb"(?:^|&)_sig=([A-Za-z0-9_\-]*)$")
 

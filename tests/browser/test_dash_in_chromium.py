@@ -235,16 +235,9 @@ def test_clientside_urls_are_the_servers_urls(dash_factory, images, open_app):
     assert_no_console_errors(page)
 
 
-# LIBRARY BUG (found by this test, not patched here): the signature covers the
-# query's raw bytes, and urls.py leaves "'" unescaped (as encodeURIComponent
-# does). Browsers percent-encode "'" in the query of an http(s) URL (the
-# WHATWG URL standard's special-query set), so Chromium asks for %27 and a
-# signed picture whose values contain an apostrophe is refused with 403.
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="library bug: a signed URL with ' in a value gets 403 in browsers",
-)
+# Browsers percent-encode "'" in the query of an http(s) URL (the WHATWG URL
+# standard's special-query set); a signature over the raw query must still
+# match, so the library escapes "'" itself.
 def test_signed_urls_survive_the_browsers_escaping(images, open_app):
     server = Flask(__name__)
     server.config["SECRET_KEY"] = "browser tests"
