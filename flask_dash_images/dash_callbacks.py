@@ -11,8 +11,8 @@ import typing as t
 
 import dash
 import flask
-from dash.dependencies import ALL, Input, Output, State
 from dash import exceptions as dash_exceptions
+from dash.dependencies import ALL, Input, Output, State
 
 from .clientside import url_function
 from .exceptions import RegistrationError, UrlBuildError

@@ -1,7 +1,8 @@
 """Values <-> query string, and the signature that binds a URL to a key.
 
 A query is ``name=<canonical JSON>`` pairs in the generator's parameter order,
-percent-encoded so that browsers build the same bytes and send them unchanged, then optional reserved pairs: ``_v`` (version) and ``_sig``
+percent-encoded so that browsers build the same bytes and send them
+unchanged, then optional reserved pairs: ``_v`` (version) and ``_sig``
 (signature, always last). Decoding is strict: every error names what is wrong.
 """
 
