@@ -6,7 +6,6 @@ the decorated function runs later, when the browser fetches that URL.
 
 from __future__ import annotations
 
-import inspect
 import typing as t
 
 import dash
@@ -16,7 +15,7 @@ from dash.dependencies import ALL, Input, Output, State
 
 from .clientside import url_function
 from .exceptions import RegistrationError, UrlBuildError
-from .registry import SCALE
+from .registry import SCALE, positional_params
 
 if t.TYPE_CHECKING:
     from .extension import DynamicImages
@@ -110,19 +109,6 @@ def register_dash_callback(
         return function
 
     return decorator
-
-
-def positional_params(function: t.Callable[..., t.Any], count: int) -> list[str]:
-    """Query names for ``count`` positional values: the function's own
-    parameter names where it has them, else ``arg0``, ``arg1``, ..."""
-    names = [
-        p.name
-        for p in inspect.signature(function).parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
-    if len(names) >= count:
-        return names[:count]
-    return [f"arg{i}" for i in range(count)]
 
 
 def _check_dependencies(output: t.Any, inputs_and_states: t.Sequence[t.Any]) -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import inspect
 import typing as t
 
 import flask
 from flask import Flask
 
 from . import urls
-from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
-from .registry import ImageSpec, Registry, make_guid
+from .exceptions import ConfigurationError, UrlBuildError
+from .registry import ImageSpec, Registry, keyword_params, make_guid
 from .state import DEFAULTS, EXTENSION_KEY, AppState, get_state
 from .views import ENDPOINT, create_blueprint
 
@@ -262,10 +261,7 @@ class DynamicImages:
             )
         except (TypeError, ValueError) as error:
             raise UrlBuildError(f"{spec.label}: {error}") from None
-        if state.signer is not None:
-            payload = urls.signed_payload(f"{spec.guid}.{spec.extension}", query)
-            signature = state.signer.get_signature(payload).decode("ascii")
-            query = "&".join(filter(None, [query, f"{urls.SIGNATURE}={signature}"]))
+        query = state.sign(f"{spec.guid}.{spec.extension}", query)
         url = f"{path}?{query}" if query else path
         if len(query) > state.max_url_length:
             raise UrlBuildError(
@@ -286,20 +282,3 @@ def check_unsigned(spec: ImageSpec, app_name: str) -> None:
             " has a SECRET_KEY). Use a server-side callback, or set"
             " DASH_IMAGES_SIGN = False if unsigned URLs are acceptable here."
         )
-
-
-def keyword_params(function: t.Callable[..., t.Any]) -> tuple[list[str], list[str]]:
-    """A plain generator's parameter names, and which of them are required."""
-    params, required = [], []
-    for param in inspect.signature(function).parameters.values():
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            continue
-        if param.kind is param.POSITIONAL_ONLY:
-            raise RegistrationError(
-                f"{function.__qualname__}: positional-only parameters cannot be"
-                " passed by name"
-            )
-        params.append(param.name)
-        if param.default is param.empty:
-            required.append(param.name)
-    return params, required

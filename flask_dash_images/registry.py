@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import inspect
 import re
 import typing as t
 
 from . import render, urls
 from .exceptions import BadParameter, RegistrationError
 
-__all__ = ["ImageSpec", "Registry", "make_guid"]
+__all__ = ["ImageSpec", "Registry", "keyword_params", "make_guid", "positional_params"]
 
 _NAME = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
@@ -148,6 +149,36 @@ def make_guid(function: t.Callable[..., t.Any], key: str, name: str | None) -> s
         return name
     qualified = f"{function.__module__}.{function.__qualname__}\0{key}"
     return hashlib.blake2b(qualified.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def positional_params(function: t.Callable[..., t.Any], count: int) -> list[str]:
+    """Query names for ``count`` positional values: the function's own
+    parameter names where it has them, else ``arg0``, ``arg1``, ..."""
+    names = [
+        p.name
+        for p in inspect.signature(function).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(names) >= count:
+        return names[:count]
+    return [f"arg{i}" for i in range(count)]
+
+
+def keyword_params(function: t.Callable[..., t.Any]) -> tuple[list[str], list[str]]:
+    """A plain generator's parameter names, and which of them are required."""
+    params, required = [], []
+    for param in inspect.signature(function).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            continue
+        if param.kind is param.POSITIONAL_ONLY:
+            raise RegistrationError(
+                f"{function.__qualname__}: positional-only parameters cannot be"
+                " passed by name"
+            )
+        params.append(param.name)
+        if param.default is param.empty:
+            required.append(param.name)
+    return params, required
 
 
 class Registry:

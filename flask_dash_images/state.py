@@ -52,6 +52,28 @@ class AppState:
         self.max_pixels = _positive_int(config, "DASH_IMAGES_MAX_PIXELS")
         self.signer: Signer | None = _signer(config)
 
+    def sign(self, filename: str, query: str) -> str:
+        """``query`` with its signature appended, if this app signs."""
+        if self.signer is None:
+            return query
+        payload = urls.signed_payload(filename, query)
+        signature = self.signer.get_signature(payload).decode("ascii")
+        return "&".join(filter(None, [query, f"{urls.SIGNATURE}={signature}"]))
+
+    def signature_ok(
+        self, filename: str, query: bytes, signature: bytes | None
+    ) -> bool:
+        """Whether a request's query carries a valid signature, if this app signs.
+
+        Old keys in ``SECRET_KEY_FALLBACKS`` are accepted too.
+        """
+        if self.signer is None:
+            return True
+        payload = urls.signed_payload(filename, query)
+        return signature is not None and self.signer.verify_signature(
+            payload, signature
+        )
+
     def version_for(self, spec: ImageSpec) -> str | None:
         """The version a URL carries: the app's and the generator's.
 

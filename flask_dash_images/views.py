@@ -54,10 +54,8 @@ def serve_image(guid: str, ext: str) -> Response:
         raise QueryTooLong(f"the query is longer than {state.max_url_length} bytes")
 
     query, signature = urls.split_signature(request.query_string)
-    if state.signer is not None:
-        payload = urls.signed_payload(f"{guid}.{ext}", query)
-        if signature is None or not state.signer.verify_signature(payload, signature):
-            raise BadSignature("the URL's signature is missing or wrong")
+    if not state.signature_ok(f"{guid}.{ext}", query, signature):
+        raise BadSignature("the URL's signature is missing or wrong")
 
     values, version = urls.decode_query(query, spec.params, spec.required)
     fmt = (
@@ -65,14 +63,13 @@ def serve_image(guid: str, ext: str) -> Response:
         if spec.format == "auto"
         else render.FORMATS[spec.format]
     )
-    # What the picture depends on, for a deterministic generator: the URL's
-    # canonical form and the negotiated format.
-    query_key = urls.encode_query(list(values), list(values.values()), version)
-    key = f"{guid}.{fmt.name}?{query_key}"
 
     etag = None
     data = None
     if spec.deterministic:
+        # All the picture depends on: the URL's canonical form and the format.
+        canonical = urls.encode_query(list(values), list(values.values()), version)
+        key = f"{guid}.{fmt.name}?{canonical}"
         etag = hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
         if not is_resource_modified(request.environ, etag=etag):
             return _finish(Response(status=304), spec, etag)
