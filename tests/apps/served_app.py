@@ -1,0 +1,255 @@
+"""An app for real servers (gunicorn, werkzeug), configured from the environment.
+
+Serve it with ``gunicorn 'tests.apps.served_app:create_app()'``; tests build
+the same app in their own process to make URLs as another host would.
+
+Environment (all optional):
+
+``SERVED_APP_SECRET_KEY``
+    the app's ``SECRET_KEY``: image URLs are signed when it is set.
+``SERVED_APP_SECRET_KEY_FALLBACKS``
+    older keys, comma-separated (``SECRET_KEY_FALLBACKS``), still accepted.
+``SERVED_APP_CACHE``
+    ``simple`` for a SimpleCache, or a ``redis://`` URL for a RedisCache
+    shared by every worker; no server cache without it.
+``SERVED_APP_CACHE_PREFIX``
+    the cache's key prefix, so tests sharing one Redis stay apart.
+``SERVED_APP_CALLS``
+    a file each generator call appends ``<generator> <pid>`` to: a count of
+    calls that every worker can add to and a test can read.
+
+Besides the pictures, ``/pid`` answers the worker's pid, every response says
+which worker made it (``X-Served-By``), and a request header
+``X-Test-Delay: <seconds>`` (at most 2) holds a worker busy, so that
+concurrent requests spread over the workers.
+
+The helpers at the end say what the app draws and check answers against it:
+:func:`params_for`, :func:`urls_for`, :func:`mismatch`, :func:`swatch_update`,
+:func:`src_mismatch`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+import typing as t
+
+from dash import Dash, Input, Output, State, dcc, html
+from flask import Flask, Response, request
+from PIL import Image
+
+from flask_dash_images import DynamicImages
+
+if t.TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: The longest ``X-Test-Delay`` honoured, in seconds.
+MAX_DELAY = 2.0
+
+
+def create_app(environ: t.Mapping[str, str] | None = None) -> Flask:
+    """The Flask server of a Dash app with image generators, set up from
+    ``environ`` (``os.environ`` by default)."""
+    environ = os.environ if environ is None else environ
+    server = Flask(__name__)
+    if environ.get("SERVED_APP_SECRET_KEY"):
+        server.config["SECRET_KEY"] = environ["SERVED_APP_SECRET_KEY"]
+    if environ.get("SERVED_APP_SECRET_KEY_FALLBACKS"):
+        fallbacks = environ["SERVED_APP_SECRET_KEY_FALLBACKS"].split(",")
+        server.config["SECRET_KEY_FALLBACKS"] = fallbacks
+    calls_file = environ.get("SERVED_APP_CALLS") or None
+
+    images = DynamicImages(server, cache=_cache(environ))
+    # Registered here, not at import: each app gets its own extension, and
+    # the guids still come from the code, the same in every process.
+    images.callback(
+        Output("swatch", "src"),
+        Input("colour", "value"),
+        Input("width", "value"),
+        State("height", "value"),
+        deterministic=True,
+    )(_recorded(swatch, calls_file))
+    images.generator(name="tile", deterministic=True)(_recorded(tile, calls_file))
+    images.generator(name="plot")(_recorded(plot, calls_file))
+
+    dash_app = Dash(__name__, server=server)
+    dash_app.layout = html.Div(
+        [
+            dcc.Input(id="colour", value="#336699"),
+            dcc.Input(id="width", type="number", value=32),
+            dcc.Input(id="height", type="number", value=24),
+            html.Img(id="swatch"),
+        ]
+    )
+
+    @server.before_request
+    def hold() -> None:
+        delay = request.headers.get("X-Test-Delay")
+        if delay:
+            time.sleep(min(float(delay), MAX_DELAY))
+
+    @server.after_request
+    def served_by(response: Response) -> Response:
+        response.headers["X-Served-By"] = str(os.getpid())
+        return response
+
+    @server.route("/pid")
+    def pid() -> str:
+        return str(os.getpid())
+
+    return server
+
+
+def swatch(colour: str, width: int, height: int) -> Image.Image:
+    """The Dash callback's picture: ``width`` x ``height`` of one colour."""
+    return Image.new("RGB", (width, height), colour)
+
+
+def tile(colour: str, width: int, height: int) -> Image.Image:
+    """The plain Flask generator's picture: as :func:`swatch`."""
+    return Image.new("RGB", (width, height), colour)
+
+
+def plot(colour: str, width: int, height: int, seed: int = 0) -> Figure:
+    """A matplotlib figure, ``width`` x ``height`` pixels on a ``colour``
+    background, with a line drawn from ``seed``."""
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width / 100, height / 100), dpi=100, facecolor=colour)
+    axes = figure.add_axes((0.2, 0.2, 0.7, 0.6))
+    axes.plot(np.random.default_rng(seed).random(50), linewidth=1)
+    axes.set_xticks([0, 49])
+    axes.set_yticks([0, 1])
+    axes.tick_params(labelsize=5)
+    axes.set_title(f"seed {seed}", fontsize=5)
+    return figure
+
+
+def _recorded(
+    function: t.Callable[..., t.Any], calls_file: str | None
+) -> t.Callable[..., t.Any]:
+    """``function``, appending a line to ``calls_file`` on every call.
+
+    The wrapper keeps the function's name and signature (so its guid and its
+    parameters), and is a new object for each app.
+    """
+    if calls_file is None:
+        return function
+
+    @functools.wraps(function)
+    def record(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        # O_APPEND: one short write per call, whole, whatever the worker.
+        with open(calls_file, "a", encoding="utf-8") as log:
+            log.write(f"{function.__name__} {os.getpid()}\n")
+        return function(*args, **kwargs)
+
+    return record
+
+
+def _cache(environ: t.Mapping[str, str]) -> t.Any:
+    kind = environ.get("SERVED_APP_CACHE")
+    if not kind:
+        return None
+    from flask_caching import Cache
+
+    prefix = environ.get("SERVED_APP_CACHE_PREFIX", "served_app:")
+    if kind == "simple":
+        return Cache(config={"CACHE_TYPE": "SimpleCache"})
+    if kind.startswith("redis://"):
+        return Cache(
+            config={
+                "CACHE_TYPE": "RedisCache",
+                "CACHE_REDIS_URL": kind,
+                "CACHE_KEY_PREFIX": prefix,
+                "CACHE_DEFAULT_TIMEOUT": 300,
+            }
+        )
+    raise ValueError(f"SERVED_APP_CACHE must be 'simple' or a redis:// URL: {kind!r}")
+
+
+# -- for the tests and benchmarks that use this app ----------------------------
+
+
+def params_for(index: int, *, plot: bool = False) -> dict[str, t.Any]:
+    """Parameters of a picture of its own for each ``index`` below 65536:
+    a colour (which alone tells them apart) and a size."""
+    red, green, blue = index % 256, (index // 256) % 256, (index * 37 + 11) % 256
+    colour = f"#{red:02x}{green:02x}{blue:02x}"
+    if plot:
+        return {
+            "colour": colour,
+            "width": 60 + index % 41,
+            "height": 40 + (index // 41) % 31,
+            "seed": index,
+        }
+    return {"colour": colour, "width": 4 + index % 29, "height": 4 + (index // 29) % 23}
+
+
+def urls_for(
+    server: Flask, name: str, params: t.Iterable[t.Mapping[str, t.Any]]
+) -> list[str]:
+    """The URLs of a plain generator's pictures, as ``server`` builds them."""
+    images = server.extensions["dash_images"].extension
+    with server.test_request_context():
+        return [images.url_for(name, **p) for p in params]
+
+
+def swatch_update(
+    callback: t.Mapping[str, t.Any], params: t.Mapping[str, t.Any]
+) -> dict[str, t.Any]:
+    """The body dash-renderer posts to ``/_dash-update-component`` for the
+    swatch's URL, given the callback's entry in ``/_dash-dependencies``."""
+    from tests.dash_browser import dep_spec, outputs_spec
+
+    inputs = [params["colour"], params["width"]]
+    return {
+        "output": callback["output"],
+        "outputs": outputs_spec(callback["output"], None),
+        "inputs": [
+            dep_spec(d, v) for d, v in zip(callback["inputs"], inputs, strict=True)
+        ],
+        "state": [dep_spec(callback["state"][0], params["height"])],
+        "changedPropIds": ["colour.value"],
+    }
+
+
+def src_mismatch(answer: t.Any, params: t.Mapping[str, t.Any]) -> str | None:
+    """What is wrong with the answer to :func:`swatch_update`, or ``None``."""
+    src = answer["response"]["swatch"]["src"]
+    path, _, query = src.partition("?")
+    colour = params["colour"].replace("#", "%23")
+    expected = (
+        f"colour=%22{colour}%22&width={params['width']}&height={params['height']}"
+    )
+    if not path.startswith("/image_generator/") or (
+        query.partition("&_sig=")[0] != expected
+    ):
+        return f"the URL {src!r} is not for {params}"
+    return None
+
+
+def mismatch(data: bytes, params: t.Mapping[str, t.Any]) -> str | None:
+    """What is wrong with a PNG that should be the picture for ``params``
+    (from any generator here), or ``None``."""
+    import io
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except Exception as error:
+        return f"not a picture ({error}): {data[:40]!r}"
+    expected = Image.new("RGB", (1, 1), params["colour"]).getpixel((0, 0))
+    size = (params["width"], params["height"])
+    if image.format != "PNG" or image.size != size:
+        return f"{image.format} {image.size}, expected PNG {size}"
+    rgb = image.convert("RGB")
+    if "seed" in params:
+        # A figure: its background shows in the top corners.
+        found = {rgb.getpixel((x, y)) for x in (0, size[0] - 1) for y in (0, 1)}
+    else:
+        found = {colour for _, colour in rgb.getcolors(size[0] * size[1]) or []}
+    if found != {expected}:
+        return f"colours {sorted(found)}, expected {expected}"
+    return None

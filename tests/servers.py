@@ -1,0 +1,697 @@
+"""Real servers on loopback for tests: redis-server, gunicorn, werkzeug.
+
+Load the fixtures in a test module with ``pytest_plugins = ["tests.servers"]``:
+
+``redis_server`` (session)
+    the ``redis://127.0.0.1:<port>/0`` URL of a redis-server of its own,
+    without persistence. Skips when redis-server is not installed, except
+    in CI (``CI=true``), where it fails.
+``gunicorn_server``
+    ``gunicorn_server("module:app", workers=2, env={...},
+    worker_class="sync", threads=1)`` starts gunicorn and returns a
+    :class:`GunicornServer` once every worker has loaded the app and the
+    server answers (``.url``, ``.restart()``, ``.worker_pids()``). Every
+    server is stopped at teardown.
+
+Everything listens on 127.0.0.1 only, and every wait has a deadline. HTTP is
+the standard library's: :class:`HttpClient`, and :func:`run_load` for many
+requests from several threads. The helpers do not need pytest, so
+``bench/`` uses them too.
+
+Test modules import helpers from here as well as load it as a plugin, so
+it is imported before pytest could rewrite its asserts: PYTEST_DONT_REWRITE.
+"""
+
+from __future__ import annotations
+
+import collections
+import concurrent.futures
+import contextlib
+import dataclasses
+import http.client
+import json as jsonlib
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import typing as t
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+if t.TYPE_CHECKING:
+    from email.message import Message
+
+__all__ = [
+    "LOOPBACK",
+    "GunicornServer",
+    "HttpClient",
+    "LoadResult",
+    "RedisServer",
+    "Reply",
+    "ServerError",
+    "ServerGroup",
+    "WerkzeugServer",
+    "child_pids",
+    "free_port",
+    "get_many",
+    "gunicorn_server",
+    "redis_server",
+    "rss_bytes",
+    "run_load",
+]
+
+LOOPBACK = "127.0.0.1"
+REPO = Path(__file__).resolve().parent.parent
+#: Seconds a server may take to start (slow CI machines: raise it).
+START_TIMEOUT = float(os.environ.get("TEST_SERVERS_START_TIMEOUT", "60"))
+#: Seconds a server may take to stop after SIGTERM before it is killed.
+STOP_TIMEOUT = 15.0
+
+logger = logging.getLogger(__name__)
+
+
+class ServerError(RuntimeError):
+    """A server did not start or answer in time; the message holds its log."""
+
+
+# -- fixtures -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str]:
+    """The URL of a redis-server on loopback, for the whole session."""
+    executable = shutil.which("redis-server")
+    if executable is None:
+        reason = "redis-server is not installed: apt-get install redis-server"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the redis tests must run)", pytrace=False)
+        pytest.skip(reason)
+    with RedisServer(executable, tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
+
+
+@pytest.fixture
+def gunicorn_server(tmp_path: Path) -> t.Iterator[t.Callable[..., GunicornServer]]:
+    """Start gunicorn servers for one test; all are stopped after it."""
+    with ServerGroup(tmp_path) as group:
+        yield group.gunicorn
+
+
+# -- HTTP ---------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class Reply:
+    """A whole HTTP response, read and closed. Reads like Flask's test
+    responses (``status_code``, ``data``, ``get_json()``), so
+    :class:`tests.dash_browser.DashBrowser` can use an :class:`HttpClient`."""
+
+    status_code: int
+    headers: Message
+    data: bytes
+
+    def get_json(self) -> t.Any:
+        return jsonlib.loads(self.data)
+
+    def get_data(self, as_text: bool = False) -> t.Any:
+        return self.data.decode("utf-8", "replace") if as_text else self.data
+
+
+class HttpClient:
+    """Requests to one server on 127.0.0.1, with :mod:`http.client`.
+
+    A new connection for every request, or with ``keep_alive=True`` one
+    connection kept open between requests (reopened when the server closes
+    it; a request that finds an idle connection closed by the server is sent
+    once more on a new one, as browsers do, and counted in ``retries``).
+
+    :param base_url: ``http://127.0.0.1:<port>``; any other host is refused.
+    :param timeout: seconds for connecting and for each read.
+    """
+
+    def __init__(
+        self, base_url: str, *, keep_alive: bool = False, timeout: float = 30.0
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme != "http" or parts.hostname != LOOPBACK or not parts.port:
+            raise ValueError(f"only http://{LOOPBACK}:<port> is allowed: {base_url!r}")
+        self.port = parts.port
+        self.keep_alive = keep_alive
+        self.timeout = timeout
+        self.retries = 0
+        self._connection: http.client.HTTPConnection | None = None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: t.Mapping[str, str] | None = None,
+    ) -> Reply:
+        headers = dict(headers or {})
+        if not self.keep_alive:
+            headers.setdefault("Connection", "close")
+        for attempt in range(2):
+            connection = self._connection or http.client.HTTPConnection(
+                LOOPBACK, self.port, timeout=self.timeout
+            )
+            self._connection = connection
+            # An open socket here has already carried a response.
+            reused = connection.sock is not None
+            try:
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                try:
+                    data = response.read()
+                finally:
+                    response.close()
+            except (ConnectionResetError, BrokenPipeError):
+                self.close()
+                if reused and attempt == 0:
+                    self.retries += 1
+                    continue
+                raise
+            except BaseException:
+                self.close()
+                raise
+            if not self.keep_alive:
+                self.close()
+            return Reply(response.status, response.headers, data)
+        raise AssertionError("unreachable")
+
+    def get(self, path: str, headers: t.Mapping[str, str] | None = None) -> Reply:
+        return self.request("GET", path, headers=headers)
+
+    def post(
+        self,
+        path: str,
+        json: t.Any = None,
+        headers: t.Mapping[str, str] | None = None,
+    ) -> Reply:
+        body = jsonlib.dumps(json).encode("utf-8")
+        return self.request(
+            "POST",
+            path,
+            body=body,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def get_many(
+    base_url: str,
+    path: str,
+    count: int,
+    *,
+    concurrency: int = 4,
+    headers: t.Mapping[str, str] | None = None,
+) -> list[Reply]:
+    """GET ``path`` ``count`` times, each on a new connection, ``concurrency``
+    at a time; the replies in order."""
+
+    def get(_: int) -> Reply:
+        with HttpClient(base_url) as client:
+            return client.get(path, headers=headers)
+
+    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(get, range(count)))
+
+
+@dataclasses.dataclass
+class LoadResult:
+    """What :func:`run_load` saw."""
+
+    requests: int
+    errors: list[str]
+    duration: float
+    retries: int
+    #: Responses per ``X-Served-By`` header value (the worker's pid).
+    served_by: collections.Counter[str]
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.duration if self.duration else 0.0
+
+
+J = t.TypeVar("J")
+
+
+def run_load(
+    base_url: str,
+    jobs: t.Sequence[J],
+    send: t.Callable[[HttpClient, J], tuple[Reply, str | None]],
+    *,
+    concurrency: int,
+    time_limit: float,
+    keep_alive: bool = True,
+) -> LoadResult:
+    """Send ``jobs`` from ``concurrency`` threads, each with its own client.
+
+    ``send(client, job)`` makes one request and returns the reply and what is
+    wrong with it (``None``: nothing). Thread *k* sends jobs *k*,
+    *k + concurrency*, ... A job that raises is an error; jobs still unsent
+    after ``time_limit`` seconds are errors too, so the run is bounded.
+    """
+    errors: list[str] = []
+    served_by: collections.Counter[str] = collections.Counter()
+    retries = 0
+    sent = 0
+    lock = threading.Lock()
+    start = time.monotonic()
+    deadline = start + time_limit
+
+    def worker(offset: int) -> None:
+        nonlocal retries, sent
+        mine = jobs[offset::concurrency]
+        done = 0
+        with HttpClient(base_url, keep_alive=keep_alive, timeout=30) as client:
+            for job in mine:
+                if time.monotonic() > deadline:
+                    break
+                try:
+                    reply, problem = send(client, job)
+                except Exception as error:  # every failure is counted, not raised
+                    reply, problem = None, f"{job!r}: {type(error).__name__}: {error}"
+                done += 1
+                with lock:
+                    if problem is not None:
+                        errors.append(problem)
+                    if reply is not None:
+                        served_by[reply.headers.get("X-Served-By", "?")] += 1
+            with lock:
+                sent += done
+                retries += client.retries
+                if done < len(mine):
+                    errors.append(f"{len(mine) - done} jobs unsent after {time_limit}s")
+
+    threads = [
+        threading.Thread(target=worker, args=(k,), name=f"load-{k}")
+        for k in range(concurrency)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        # Each request ends within its socket timeout after the deadline.
+        thread.join(max(deadline - time.monotonic(), 0) + 60)
+        if thread.is_alive():
+            raise RuntimeError(f"{thread.name} is stuck after the time limit")
+    return LoadResult(sent, errors, time.monotonic() - start, retries, served_by)
+
+
+# -- processes ----------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on just now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def child_pids(pid: int) -> list[int]:
+    """The pids of ``pid``'s child processes, from ``/proc``."""
+    children = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:  # it ended meanwhile
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        fields = stat.rpartition(")")[2].split()
+        if int(fields[1]) == pid:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def rss_bytes(pid: int) -> int:
+    """A process's resident memory (``VmRSS``), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise LookupError(f"no VmRSS for process {pid}")
+
+
+def _alive(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+def _stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
+    """SIGTERM, wait; SIGKILL when it will not end."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout)
+
+
+def _tail(path: Path, limit: int = 8000) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return text[-limit:]
+
+
+_GUNICORN_CONFIG = """\
+import os
+
+
+def post_worker_init(worker):
+    # The worker has loaded the app: tell the test, which waits for all.
+    path = os.path.join(os.environ["TEST_GUNICORN_READY_DIR"], str(os.getpid()))
+    open(path, "w").close()
+"""
+
+
+class GunicornServer:
+    """gunicorn serving one app on 127.0.0.1, as a subprocess.
+
+    :param app: what gunicorn loads, ``"module:attr"`` or
+        ``"module:factory()"``.
+    :param directory: where its log and settings go.
+    :param env: added to this process's environment for the server.
+    :param ready_path: a path that must answer (any status below 500)
+        before the server counts as started; ``None``: no request, the
+        workers' own word that they have loaded the app is enough (so the
+        test's requests are the first each worker sees).
+    """
+
+    def __init__(
+        self,
+        app: str,
+        directory: Path,
+        *,
+        workers: int = 2,
+        worker_class: str = "sync",
+        threads: int = 1,
+        env: t.Mapping[str, str] | None = None,
+        ready_path: str | None = "/",
+        timeout: int = 60,
+    ) -> None:
+        self.app = app
+        self.workers = workers
+        self.worker_class = worker_class
+        self.threads = threads
+        self.env = dict(env or {})
+        self.ready_path = ready_path
+        self.timeout = timeout
+        self.port = free_port()
+        self.directory = directory / f"gunicorn-{self.port}"
+        self.directory.mkdir(parents=True)
+        self.log_path = self.directory / "gunicorn.log"
+        self._ready_dir = self.directory / "ready"
+        self._config = self.directory / "gunicorn_conf.py"
+        self._config.write_text(_GUNICORN_CONFIG)
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``; it stays the same across restarts."""
+        return f"http://{LOOPBACK}:{self.port}"
+
+    @property
+    def master_pid(self) -> int:
+        if self._process is None:
+            raise ServerError("the server is not running")
+        return self._process.pid
+
+    def worker_pids(self) -> list[int]:
+        """The workers now running, which have loaded the app."""
+        ready = {int(p.name) for p in self._ready_dir.iterdir()}
+        return [pid for pid in child_pids(self.master_pid) if pid in ready]
+
+    def log(self) -> str:
+        """The end of gunicorn's log (every start appends to it)."""
+        return _tail(self.log_path)
+
+    def client(self, **options: t.Any) -> HttpClient:
+        return HttpClient(self.url, **options)
+
+    def start(self) -> GunicornServer:
+        """Start, and return once every worker has loaded the app and the
+        server answers ``ready_path``.
+
+        :raises ServerError: it exited or did not answer in time (with its log).
+        """
+        if self._process is not None:
+            raise ServerError("the server is already running")
+        shutil.rmtree(self._ready_dir, ignore_errors=True)
+        self._ready_dir.mkdir()
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in ("GUNICORN_CMD_ARGS", "WEB_CONCURRENCY")
+        }
+        env.update(self.env)
+        env["TEST_GUNICORN_READY_DIR"] = str(self._ready_dir)
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(REPO), os.environ.get("PYTHONPATH")])
+        )
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{LOOPBACK}:{self.port}",
+            "--workers",
+            str(self.workers),
+            "--worker-class",
+            self.worker_class,
+            "--threads",
+            str(self.threads),
+            "--config",
+            str(self._config),
+            "--chdir",
+            str(REPO),
+            "--timeout",
+            str(self.timeout),
+            "--graceful-timeout",
+            "5",
+            "--error-logfile",
+            "-",
+            # gunicorn's default control socket is one path in $HOME for
+            # every instance: servers running side by side would share it.
+            "--no-control-socket",
+            self.app,
+        ]
+        with open(self.log_path, "ab") as log:
+            log.write(f"$ {' '.join(command)}\n".encode())
+            log.flush()
+            self._process = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_ready(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            code = self._process.poll()
+            if code is not None:
+                raise ServerError(
+                    f"gunicorn {self.app} exited with {code} while starting;"
+                    f" its log ({self.log_path}):\n{self.log()}"
+                )
+            if len(self.worker_pids()) >= self.workers and self._answers():
+                return
+            if time.monotonic() > deadline:
+                raise ServerError(
+                    f"gunicorn {self.app} did not start within {START_TIMEOUT}s"
+                    f" ({len(self.worker_pids())} of {self.workers} workers ready);"
+                    f" its log ({self.log_path}):\n{self.log()}"
+                )
+            time.sleep(0.05)
+
+    def _answers(self) -> bool:
+        if self.ready_path is None:
+            return True
+        try:
+            with self.client(timeout=5) as client:
+                return client.get(self.ready_path).status_code < 500
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        """SIGTERM, wait (SIGKILL after :data:`STOP_TIMEOUT`); also makes
+        sure no worker outlives its master."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        workers = child_pids(process.pid)
+        _stop_process(process, STOP_TIMEOUT)
+        deadline = time.monotonic() + STOP_TIMEOUT
+        while any(map(_alive, workers)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for pid in filter(_alive, workers):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def restart(self) -> GunicornServer:
+        """Stop, then start again on the same port."""
+        self.stop()
+        return self.start()
+
+    def __enter__(self) -> GunicornServer:
+        return self.start() if self._process is None else self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class ServerGroup:
+    """Servers started together and stopped together (last first)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._servers: list[GunicornServer] = []
+
+    def gunicorn(self, app: str, **options: t.Any) -> GunicornServer:
+        """Start a :class:`GunicornServer`; see its parameters."""
+        server = GunicornServer(app, self.directory, **options)
+        self._servers.append(server)
+        return server.start()
+
+    def close(self) -> None:
+        while self._servers:
+            self._servers.pop().stop()
+
+    def __enter__(self) -> ServerGroup:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class RedisServer:
+    """A redis-server on 127.0.0.1 without persistence, as a subprocess."""
+
+    def __init__(self, executable: str, directory: Path) -> None:
+        self.executable = executable
+        self.directory = directory
+        self.port = free_port()
+        self.log_path = directory / "redis.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://{LOOPBACK}:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        command = [
+            self.executable,
+            "--port",
+            str(self.port),
+            "--bind",
+            LOOPBACK,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.directory),
+        ]
+        with open(self.log_path, "ab") as log:
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while not self.ping():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                log = _tail(self.log_path)
+                raise ServerError(f"redis-server did not answer PING; its log:\n{log}")
+            time.sleep(0.05)
+        return self
+
+    def ping(self) -> bool:
+        try:
+            with socket.create_connection((LOOPBACK, self.port), timeout=2) as sock:
+                sock.sendall(b"PING\r\n")
+                return sock.recv(64).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is not None:
+            _stop_process(process, STOP_TIMEOUT)
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    # Not werkzeug's logger: it adds a stderr handler of its own when it
+    # finds none, which outlives pytest's capture.
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        logger.debug("%s %s", self.requestline, code)
+
+    def log(self, type: str, message: str, *args: t.Any) -> None:
+        logger.warning("%s - " + message, self.address_string(), *args)
+
+
+class WerkzeugServer:
+    """A WSGI app on werkzeug's threaded server on 127.0.0.1, served from a
+    background thread of this process. Close the clients first, then it."""
+
+    def __init__(self, app: t.Any) -> None:
+        self._server: BaseWSGIServer = make_server(
+            LOOPBACK, 0, app, threaded=True, request_handler=_QuietHandler
+        )
+        self.url = f"http://{LOOPBACK}:{self._server.port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"werkzeug-{self._server.port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._thread.join(STOP_TIMEOUT)
+        self._server.server_close()
+
+    def __enter__(self) -> WerkzeugServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
