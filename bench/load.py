@@ -44,14 +44,8 @@ from tests.apps.served_app import (
     swatch_update,
     urls_for,
 )
-from tests.servers import (
-    GunicornServer,
-    HttpClient,
-    LoadResult,
-    Reply,
-    rss_bytes,
-    run_load,
-)
+from tests.http_load import HttpClient, LoadResult, Reply, run_load
+from tests.servers import GunicornServer, rss_bytes
 
 APP = "tests.apps.served_app:create_app()"
 ENV = {"SERVED_APP_SECRET_KEY": "bench-load"}

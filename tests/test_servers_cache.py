@@ -12,7 +12,7 @@ import pytest
 
 from .apps.served_app import mismatch
 from .dash_browser import DashBrowser
-from .servers import get_many
+from .http_load import get_many
 
 pytest_plugins = ["tests.servers"]
 pytestmark = [pytest.mark.servers, pytest.mark.redis]

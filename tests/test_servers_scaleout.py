@@ -15,7 +15,8 @@ from .apps.served_app import (
     urls_for,
 )
 from .dash_browser import DashBrowser
-from .servers import HttpClient, ServerGroup, WerkzeugServer, get_many, run_load
+from .http_load import HttpClient, get_many, run_load
+from .servers import ServerGroup, WerkzeugServer
 
 pytest_plugins = ["tests.servers"]
 pytestmark = pytest.mark.servers
