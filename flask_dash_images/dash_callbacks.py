@@ -16,6 +16,7 @@ from dash.dependencies import ALL, Input, Output, State
 from .clientside import url_function
 from .exceptions import RegistrationError, UrlBuildError
 from .registry import SCALE, positional_params
+from .views import ROUTE
 
 if t.TYPE_CHECKING:
     from .extension import DynamicImages
@@ -89,7 +90,7 @@ def register_dash_callback(
         )
         if clientside:
             script = url_function(
-                f"/image_generator/{spec.guid}.{spec.extension}",
+                f"{ROUTE}{spec.guid}.{spec.extension}",
                 params,
                 spec.version,
                 spread,
