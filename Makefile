@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8050
 
-.PHONY: run test test-min lint bench fuzz clean
+.PHONY: run test test-min lint bench fuzz screenshots clean
 
 $(BIN)/.installed: setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ bench: $(BIN)/.installed
 # A long property-based run against the route and the codec (minutes).
 fuzz: $(BIN)/.installed
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_hostile_input.py tests/test_codec.py
+
+# The gallery's pages in Debian's Chromium, into docs/images/ (the README's picture).
+screenshots: $(BIN)/.installed
+	$(BIN)/python -m tools.screenshots
 
 clean:
 	rm -rf $(VENV) $(MIN_VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -16,6 +16,10 @@ Apps made by separate calls share nothing, so the factory can run as often
 as tests (or a WSGI server) like. They still build the same image URLs: a
 generator's id comes from its code, not from the app or the extension object.
 
+The extension keeps the pictures of deterministic generators in a
+Flask-Caching ``SimpleCache``: one per app, in the process's memory. Behind
+several workers or hosts, a ``RedisCache`` would share them.
+
 :func:`create_app` is the Flask factory (``flask --app example_project run``
 finds it); :func:`create_dash_app` is the same, for callers that need the Dash
 app itself, such as tests that drive its callbacks.
@@ -27,6 +31,7 @@ import typing as t
 
 import dash
 from flask import Flask
+from flask_caching import Cache
 
 from flask_dash_images import DynamicImages
 
@@ -48,7 +53,7 @@ def create_dash_app(config: t.Mapping[str, t.Any] | None = None) -> dash.Dash:
     """The gallery's Dash app; its ``server`` is what :func:`create_app` returns."""
     server = Flask(__name__)
     server.config.update(config or {})
-    images = DynamicImages(server)
+    images = DynamicImages(server, cache=Cache(config={"CACHE_TYPE": "SimpleCache"}))
     flask_page.init_app(server, images)
     dash_app = dash.Dash(
         __name__,

@@ -73,8 +73,11 @@ def sparkline(seed: object, steps: object = 60) -> Image.Image:
 
 def init_app(server: Flask, images: DynamicImages) -> None:
     """Serve the page on ``server``, its generators through ``images``."""
-    images.generator(name="badge")(badge)
-    images.generator(name="sparkline")(sparkline)
+    # Each picture depends only on its URL: cached by the browser for an
+    # hour and kept in the server's cache.
+    options = {"deterministic": True, "max_age": fractal.MAX_AGE}
+    images.generator(name="badge", **options)(badge)
+    images.generator(name="sparkline", **options)(sparkline)
     # The Fractal page's function, now called by name with keyword arguments.
-    images.generator(name="mandelbrot")(fractal.mandelbrot)
+    images.generator(name="mandelbrot", **options)(fractal.mandelbrot)
     server.register_blueprint(blueprint)

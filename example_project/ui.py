@@ -30,6 +30,11 @@ def demo(controls_: t.Any, *pictures: t.Any) -> html.Div:
     )
 
 
+def note(*children: t.Any) -> html.P:
+    """A line of explanation under the controls or beside the pictures."""
+    return html.P(list(children), className="note")
+
+
 def picture(component_id: t.Any, width: int, height: int, alt: str) -> html.Img:
     """An ``html.Img`` whose ``src`` an image callback sets; its size is fixed
     so the page does not jump while a new picture loads."""

@@ -2,34 +2,58 @@
 
 from __future__ import annotations
 
+import json
+import re
 import typing as t
 from html.parser import HTMLParser
+from urllib.parse import quote
 
 import flask
+import numpy as np
 import pytest
+from PIL import Image
 
 from example_project import __main__ as main_module
 from example_project import create_app, create_dash_app
 from example_project.nav import LINKS
-from example_project.pages import PAGES, line
+from example_project.pages import (
+    PAGES,
+    chart,
+    errors,
+    formats,
+    fractal,
+    heatmap,
+    line,
+    thumbnails,
+)
 
 from .conftest import decode, same_pixels
 
 THUMB = '{"index":["MATCH"],"type":"thumb"}.src'
 
-# output, input values, concrete output id (for MATCH), picture size
+# The demos whose URL a server-side callback builds, for one picture:
+# output, input values, concrete output id (for MATCH), picture size.
 DEMOS = {
-    "line": ("line-picture.src", [120, 30], None, (200, 200)),
-    "fractal": ("fractal-picture.src", [3, -0.75, 0.1, 120], None, (400, 300)),
-    "chart": ("chart-picture.src", [3, 400], None, (600, 350)),
-    "heatmap": ("heatmap-picture.src", [2.5, "viridis"], None, (480, 320)),
+    "fractal": (
+        "fractal-picture.src",
+        [3, -0.75, 0.1, 120],
+        None,
+        (fractal.WIDTH, fractal.HEIGHT),
+    ),
+    "chart": ("chart-picture.src", [3, 400], None, (chart.WIDTH, chart.HEIGHT)),
+    "formats": (
+        "formats-png.src",
+        ["Dendrite"],
+        None,
+        (formats.WIDTH, formats.HEIGHT),
+    ),
     "thumbnails": (
         THUMB,
         [({"type": "hue", "index": 2}, 200)],
         {"type": "thumb", "index": 2},
-        (120, 120),
+        (thumbnails.SIZE, thumbnails.SIZE),
     ),
-    "errors": ("errors-polygon.src", [7], None, (200, 200)),
+    "errors": ("errors-polygon.src", [7], None, (errors.SIZE, errors.SIZE)),
 }
 
 
@@ -70,6 +94,47 @@ def text_of(component: t.Any) -> str:
     if isinstance(component, list):
         return " ".join(text_of(child) for child in component)
     return "" if component is None else str(component)
+
+
+def hidpi_update(page: t.Any, component: str, inputs: list[t.Any]) -> tuple[str, str]:
+    """``src`` and ``srcSet`` from a ``hidpi=True`` image callback, whose one
+    callback has both as outputs; ``inputs`` in declared order."""
+    callback = page.callback_for(f"..{component}.src...{component}.srcSet..")
+    body = {
+        "output": callback["output"],
+        "outputs": [
+            {"id": component, "property": "src"},
+            {"id": component, "property": "srcSet"},
+        ],
+        "inputs": [
+            {"id": d["id"], "property": d["property"], "value": value}
+            for d, value in zip(callback["inputs"], inputs, strict=True)
+        ],
+        "changedPropIds": [],
+    }
+    response = page.client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    props = response.get_json()["response"][component]
+    return props["src"], props["srcSet"]
+
+
+def clientside_specs(client: t.Any) -> list[dict[str, t.Any]]:
+    """What the page's clientside image callbacks know: their route and
+    parameter names, read from the inline scripts of the page's HTML."""
+    html = client.get("/").get_data(as_text=True)
+    return [json.loads(m) for m in re.findall(r"var spec = (\{.*?\});", html)]
+
+
+def line_url(client: t.Any, x: t.Any, y: t.Any) -> str:
+    """The URL the Line page's clientside callback builds for (x, y): values
+    as JSON.stringify writes them, percent-encoded."""
+    (spec,) = clientside_specs(client)
+    assert spec["names"] == ["x", "y"]
+    query = "&".join(
+        f"{name}={quote(json.dumps(value, separators=(',', ':')), safe='')}"
+        for name, value in zip(spec["names"], (x, y), strict=True)
+    )
+    return f"{spec['path']}?{query}"
 
 
 class ImageSources(HTMLParser):
@@ -119,19 +184,104 @@ def test_each_demo_serves_its_picture(page, output, inputs, outputs, size):
     assert decode(response.data).size == size
 
 
-def test_the_line_demo_draws_the_readme_picture(page):
-    response = page.get(page.update("line-picture.src", [150, 40]))
+def test_the_line_demo_builds_its_url_in_the_browser(dash_app):
+    client = dash_app.server.test_client()
+    dependencies = client.get("/_dash-dependencies").get_json()
+    (callback,) = [d for d in dependencies if d["output"] == "line-picture.src"]
+    assert callback["clientside_function"] is not None
+    # The page's HTML carries the script, which knows the route...
+    (spec,) = clientside_specs(client)
+    assert spec["path"].startswith("/image_generator/")
+    assert spec["path"].endswith(".png")
+    # ...and the route draws the README's picture for the URL it builds.
+    response = client.get(line_url(client, 150, 40))
+    assert response.status_code == 200
     assert same_pixels(decode(response.data), line.draw_line(150, 40))
+
+
+def test_the_heat_map_offers_a_picture_twice_as_large_for_hidpi_screens(page):
+    src, srcset = hidpi_update(page, "heatmap-picture", [2.5, "viridis"])
+    url_2x, descriptor = srcset.split(" ")
+    assert descriptor == "2x"
+    assert src.endswith("&scale=1") and url_2x == src[: -len("1")] + "2"
+    one, two = (decode(page.get(url).data) for url in (src, url_2x))
+    assert one.size == (heatmap.WIDTH, heatmap.HEIGHT)
+    assert two.size == (2 * heatmap.WIDTH, 2 * heatmap.HEIGHT)
+    assert same_pixels(one, Image.fromarray(heatmap.heat_map(2.5, "viridis")))
+    # The same ripples, sampled twice as finely: halved, close to the 1x one.
+    halved = np.asarray(two.reduce(2), dtype=float)
+    assert np.abs(halved - np.asarray(one, dtype=float)).mean() < 4
+
+
+@pytest.mark.parametrize("name", formats.FIXED)
+def test_the_formats_demo_serves_each_format(page, name):
+    url = page.update(f"formats-{name}.src", ["Triple spirals"])
+    assert url.partition("?")[0].endswith(f".{name}")
+    response = page.get(url)
+    assert response.status_code == 200
+    assert response.mimetype == f"image/{name}"
+    assert decode(response.data).size == (formats.WIDTH, formats.HEIGHT)
+
+
+@pytest.mark.parametrize(
+    ("accept", "mimetype"),
+    [
+        ("image/avif,image/webp,image/apng,image/*,*/*;q=0.8", "image/webp"),
+        pytest.param(
+            "image/avif,image/*,*/*;q=0.8",
+            "image/avif",
+            marks=pytest.mark.skipif(
+                "avif" not in formats.FIXED, reason="this Pillow cannot write AVIF"
+            ),
+        ),
+        ("image/*,*/*;q=0.8", "image/png"),
+        (None, "image/png"),
+    ],
+)
+def test_the_auto_picture_follows_the_accept_header(page, accept, mimetype):
+    url = page.update("formats-auto.src", ["Dendrite"])
+    assert url.partition("?")[0].endswith(".auto")
+    headers = {} if accept is None else {"Accept": accept}
+    response = page.get(url, headers=headers)
+    assert response.status_code == 200
+    assert response.mimetype == mimetype
+    assert "Accept" in response.vary
+    assert decode(response.data).size == (formats.WIDTH, formats.HEIGHT)
+
+
+def test_a_fractal_view_is_computed_once(page, monkeypatch):
+    calls = []
+    escape_times = fractal.escape_times
+
+    def counted(*args: t.Any) -> t.Any:
+        calls.append(args)
+        return escape_times(*args)
+
+    monkeypatch.setattr(fractal, "escape_times", counted)
+    url = page.update("fractal-picture.src", [2, -0.75, 0.1, 100])
+    first = page.get(url)
+    assert first.status_code == 200 and len(calls) == 1
+    assert first.cache_control.max_age == fractal.MAX_AGE
+    # A browser revalidating: 304 from the URL alone.
+    again = page.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    # Another visitor: the server's cache answers.
+    other = page.get(url)
+    assert other.status_code == 200 and other.data == first.data
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize(
     ("output", "inputs", "size"),
     [
-        ("line-picture.src", [None, "x"], (200, 200)),
-        ("fractal-picture.src", [None, "x", [], 10**9], (400, 300)),
-        ("chart-picture.src", [10**9, -5], (600, 350)),
-        ("heatmap-picture.src", [1e300, "no-such-map"], (480, 320)),
-        ("errors-polygon.src", [10**6], (200, 200)),
+        (
+            "fractal-picture.src",
+            [None, "x", [], 10**9],
+            (fractal.WIDTH, fractal.HEIGHT),
+        ),
+        ("chart-picture.src", [10**9, -5], (chart.WIDTH, chart.HEIGHT)),
+        ("formats-jpeg.src", [{"no": "such view"}], (formats.WIDTH, formats.HEIGHT)),
+        ("errors-polygon.src", [10**6], (errors.SIZE, errors.SIZE)),
     ],
 )
 def test_generators_bound_values_a_url_could_carry(page, output, inputs, size):
@@ -140,6 +290,21 @@ def test_generators_bound_values_a_url_could_carry(page, output, inputs, size):
     response = page.get(page.update(output, inputs))
     assert response.status_code == 200
     assert decode(response.data).size == size
+
+
+def test_clientside_and_hidpi_generators_bound_values_too(page):
+    client = page.client
+    response = client.get(line_url(client, None, "x"))
+    assert response.status_code == 200
+    assert decode(response.data).size == (line.SIZE, line.SIZE)
+    src, srcset = hidpi_update(page, "heatmap-picture", [1e300, "no-such-map"])
+    for url, scale in ((src, 1), (srcset.split(" ")[0], 2)):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert decode(response.data).size == (
+            heatmap.WIDTH * scale,
+            heatmap.HEIGHT * scale,
+        )
 
 
 @pytest.mark.parametrize(
@@ -175,7 +340,7 @@ def test_the_flask_page_images_load(dash_app):
 def test_create_app_can_be_called_again_in_one_process(browser):
     first, second = create_dash_app(), create_dash_app()
     urls = [
-        browser(app).update("line-picture.src", [10, 20]) for app in (first, second)
+        browser(app).update("chart-picture.src", [3, 200]) for app in (first, second)
     ]
     # The id comes from the code, so the apps agree on URLs...
     assert urls[0] == urls[1]
@@ -197,6 +362,8 @@ def test_main_runs_the_threaded_dev_server(monkeypatch):
 def test_config_is_applied_before_the_extension_is_set_up(browser):
     dash_app = create_dash_app({"SECRET_KEY": "example-secret"})
     page = browser(dash_app)
+    # A browser cannot sign, so the Line page's URL is built on the server.
+    assert clientside_specs(dash_app.server.test_client()) == []
     url = page.update("line-picture.src", [5, 5])
     assert "_sig=" in url
     assert page.get(url).status_code == 200

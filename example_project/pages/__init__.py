@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typing as t
 
-from . import chart, errors, fractal, heatmap, line, thumbnails
+from . import chart, errors, formats, fractal, heatmap, line, thumbnails
 
 if t.TYPE_CHECKING:
     import dash
@@ -31,4 +31,12 @@ class Page(t.Protocol):
     def register(self, dash_app: dash.Dash) -> None: ...
 
 
-PAGES: tuple[Page, ...] = (line, fractal, chart, heatmap, thumbnails, errors)
+PAGES: tuple[Page, ...] = (
+    line,
+    fractal,
+    chart,
+    heatmap,
+    formats,
+    thumbnails,
+    errors,
+)

@@ -1,7 +1,8 @@
 """Fixtures for tests that drive Debian's Chromium through Playwright.
 
 ``chromium`` is one browser for the session; every test gets its own
-``context`` (fresh cache and cookies) and ``page``. ``live_server`` serves
+``context`` (fresh cache and cookies) and ``page``, and ``new_context`` makes
+more, with options (``device_scale_factor=2``). ``live_server`` serves
 apps on loopback for the test; ``open_app`` does both for the usual case.
 Without Chromium or Playwright the tests skip, except in CI (``CI=true``),
 where they fail.
@@ -90,33 +91,49 @@ def live_server() -> t.Iterator[t.Callable[[t.Any], str]]:
 
 
 @pytest.fixture
-def context(
+def new_context(
     chromium: Browser, live_server: t.Any, request: pytest.FixtureRequest
-) -> t.Iterator[BrowserContext]:
-    """A fresh browser context; every page in it is watched (see ``watch``).
+) -> t.Iterator[t.Callable[..., BrowserContext]]:
+    """Make browser contexts whose pages are watched (see ``watch``):
+    ``context = new_context(device_scale_factor=2)``; takes the options of
+    Playwright's ``Browser.new_context``.
 
     After a passing test, any page that logged a console error not allowed
     with ``allow_console_errors``, or an uncaught exception, fails it.
+    Every context is closed after the test.
     """
     # Depends on live_server so that the browser hangs up before the servers
     # close, not the other way round.
-    context = chromium.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
+    contexts: list[BrowserContext] = []
     pages: list[Page] = []
 
     def on_page(page: Page) -> None:
         watch(page)
         pages.append(page)
 
-    context.on("page", on_page)
+    def make(**options: t.Any) -> BrowserContext:
+        context = chromium.new_context(**options)
+        contexts.append(context)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("page", on_page)
+        return context
+
     try:
-        yield context
+        yield make
         report = request.node.stash.get(_call_report, None)
         if report is not None and report.passed:
             for page in pages:
                 assert_no_console_errors(page)
     finally:
-        context.close()
+        for context in contexts:
+            context.close()
+
+
+@pytest.fixture
+def context(new_context: t.Callable[..., BrowserContext]) -> BrowserContext:
+    """A fresh browser context; every page in it is watched (see ``watch``)
+    and checked for errors after a passing test (see ``new_context``)."""
+    return new_context()
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ __all__ = [
     "PageLog",
     "allow_console_errors",
     "assert_no_console_errors",
+    "choose_option",
+    "decoded_size",
     "fill_and_wait_for_image",
     "find_chromium",
     "image_selector",
@@ -43,8 +45,10 @@ __all__ = [
     "read_image",
     "read_pixel",
     "wait_for_broken_image",
+    "wait_for_chosen_image",
     "wait_for_dash",
     "wait_for_image",
+    "wait_for_pictures",
     "wait_for_response",
     "watch",
 ]
@@ -305,6 +309,12 @@ def image_selector(component_id: str | dict[str, t.Any]) -> str:
     return "[id=" + _css_string(text) + "]"
 
 
+def choose_option(page: Page, dropdown_selector: str, label: str) -> None:
+    """Open the ``dcc.Dropdown`` at ``dropdown_selector`` and pick ``label``."""
+    page.click(dropdown_selector)
+    page.get_by_role("option", name=label, exact=True).click()
+
+
 def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -391,6 +401,107 @@ def _wait_for_img(
     finally:
         handle.dispose()
     return LoadedImage(state["src"], state["width"], state["height"])
+
+
+# Every <img> the selector matches: loaded (or failed), with a src, and the
+# picture the browser chose (currentSrc, from src or srcset) decoded.
+_PICTURES_STATE = """
+(selector) => {
+    const images = Array.from(document.querySelectorAll(selector));
+    if (images.length === 0) return null;
+    const states = [];
+    for (const img of images) {
+        if (!img.complete || !img.getAttribute("src") || !img.currentSrc) {
+            return null;
+        }
+        states.push({
+            id: img.id,
+            alt: img.alt,
+            src: img.getAttribute("src"),
+            currentSrc: img.currentSrc,
+            width: img.naturalWidth,
+            height: img.naturalHeight,
+        });
+    }
+    return states;
+}
+"""
+
+
+def wait_for_pictures(
+    page: Page, selector: str = "img", *, timeout: float | None = None
+) -> list[dict[str, t.Any]]:
+    """Wait until every ``<img>`` at ``selector`` (at least one) has a ``src``
+    and has finished loading, and return what each shows: ``id``, ``alt``,
+    ``src``, ``currentSrc``, ``width`` and ``height`` (``naturalWidth`` and
+    ``naturalHeight``, 0 for a broken picture)."""
+    handle = page.wait_for_function(_PICTURES_STATE, arg=selector, timeout=timeout)
+    try:
+        return t.cast(list[dict[str, t.Any]], handle.json_value())
+    finally:
+        handle.dispose()
+
+
+_CHOSEN_IMAGE_STATE = """
+([selector, fragment, previous]) => {
+    const img = document.querySelector(selector);
+    if (img === null || !img.complete || img.naturalWidth === 0) return null;
+    const current = img.currentSrc;
+    if (!current.includes(fragment)) return null;
+    if (previous !== null && current === previous) return null;
+    return {
+        currentSrc: current,
+        srcset: img.getAttribute("srcset"),
+        width: img.naturalWidth,
+        height: img.naturalHeight,
+        cssWidth: img.width,
+        cssHeight: img.height,
+    };
+}
+"""
+
+
+def wait_for_chosen_image(
+    page: Page,
+    selector: str,
+    fragment: str = "",
+    *,
+    changed_from: str | None = None,
+    timeout: float | None = None,
+) -> dict[str, t.Any]:
+    """Wait until the ``<img>`` at ``selector`` shows a decoded picture whose
+    URL, the one the browser chose from ``src`` and ``srcset``, contains
+    ``fragment`` (and is not ``changed_from``).
+
+    :returns: ``currentSrc``, ``srcset``, ``width`` and ``height`` (natural,
+        which for a picture chosen by a density descriptor such as ``2x`` are
+        its pixels divided by that density: see :func:`decoded_size`), and
+        ``cssWidth`` and ``cssHeight`` (the size it is drawn at, in CSS pixels).
+    """
+    handle = page.wait_for_function(
+        _CHOSEN_IMAGE_STATE, arg=[selector, fragment, changed_from], timeout=timeout
+    )
+    try:
+        return t.cast(dict[str, t.Any], handle.json_value())
+    finally:
+        handle.dispose()
+
+
+def decoded_size(page: Page, selector: str) -> tuple[int, int]:
+    """The size in pixels of the picture the ``<img>`` at ``selector`` decoded.
+
+    Unlike ``naturalWidth``, not divided by the density of a ``srcset``
+    candidate: a ``2x`` picture of 960 pixels is 960 here, 480 there.
+    """
+    width, height = page.locator(selector).evaluate(
+        """async (img) => {
+            const bitmap = await createImageBitmap(img);
+            const size = [bitmap.width, bitmap.height];
+            bitmap.close();
+            return size;
+        }"""
+    )
+    return width, height
 
 
 def fill_and_wait_for_image(

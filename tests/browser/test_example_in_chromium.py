@@ -1,0 +1,329 @@
+"""The example gallery in Chromium, as a visitor uses it.
+
+Every page loads without console errors and every picture decodes at the
+size its page module says; changing an input changes what the browser shows,
+read back pixel by pixel; a failing generator breaks only its own picture;
+a high-density screen loads the heat map's 2x picture, and only that one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing as t
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+from dash.development.base_component import stringify_id
+from PIL import Image
+
+from example_project import create_app, flask_page
+from example_project.nav import FLASK_PAGE
+from example_project.pages import (
+    PAGES,
+    chart,
+    errors,
+    formats,
+    fractal,
+    heatmap,
+    line,
+    thumbnails,
+)
+
+from ..conftest import same_pixels
+from .helpers import (
+    allow_console_errors,
+    assert_no_console_errors,
+    choose_option,
+    decoded_size,
+    fill_and_wait_for_image,
+    image_selector,
+    page_log,
+    read_image,
+    wait_for_broken_image,
+    wait_for_chosen_image,
+    wait_for_dash,
+    wait_for_image,
+    wait_for_pictures,
+    wait_for_response,
+)
+
+if t.TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
+
+pytestmark = pytest.mark.browser
+
+
+def thumb(index: int) -> dict[str, t.Any]:
+    return {"type": "thumb", "index": index}
+
+
+# Each Dash page's pictures: the <img>'s DOM id -> its natural size.
+PICTURES: dict[str, dict[str, tuple[int, int]]] = {
+    "/": {},
+    line.PATH: {"line-picture": (line.SIZE, line.SIZE)},
+    fractal.PATH: {"fractal-picture": (fractal.WIDTH, fractal.HEIGHT)},
+    chart.PATH: {"chart-picture": (chart.WIDTH, chart.HEIGHT)},
+    heatmap.PATH: {"heatmap-picture": (heatmap.WIDTH, heatmap.HEIGHT)},
+    formats.PATH: {
+        f"formats-{name}": (formats.WIDTH, formats.HEIGHT) for name in formats.FORMATS
+    },
+    thumbnails.PATH: {
+        stringify_id(thumb(i)): (thumbnails.SIZE, thumbnails.SIZE)
+        for i in range(len(thumbnails.HUES))
+    },
+    errors.PATH: {
+        "errors-picture": (errors.SIZE, errors.SIZE),
+        "errors-polygon": (errors.SIZE, errors.SIZE),
+    },
+}
+
+
+@pytest.fixture
+def gallery(live_server: t.Callable[[t.Any], str]) -> str:
+    """The base URL of a fresh gallery served on loopback."""
+    return live_server(create_app())
+
+
+@pytest.fixture
+def visit(gallery: str, page: Page) -> t.Callable[[str], Page]:
+    """Open a gallery page in ``page``; a Dash page once the renderer drew it."""
+
+    def open_(path: str) -> Page:
+        page.goto(gallery + path)
+        if path != FLASK_PAGE.path:
+            wait_for_dash(page)
+            page.wait_for_selector("#page > h2")
+        return page
+
+    return open_
+
+
+def query_values(src: str) -> dict[str, t.Any]:
+    """The values in an image URL's query, decoded from their JSON."""
+    return {k: json.loads(v) for k, v in parse_qsl(urlsplit(src).query)}
+
+
+def requests_to(page: Page, fragment: str) -> list[str]:
+    return [url for _, url in page_log(page).responses if fragment in url]
+
+
+def test_the_table_covers_every_page():
+    assert set(PICTURES) == {"/", *(p.PATH for p in PAGES)}
+
+
+@pytest.mark.parametrize("path", list(PICTURES))
+def test_every_dash_page_loads_and_its_pictures_decode(visit, path):
+    page = visit(path)
+    expected = PICTURES[path]
+    if expected:
+        loaded = {p["id"]: (p["width"], p["height"]) for p in wait_for_pictures(page)}
+        assert loaded == expected
+    else:
+        assert page.locator("img").count() == 0
+    assert {status for status, _ in page_log(page).image_responses()} <= {200}
+    assert len(page_log(page).image_responses()) >= len(expected)
+    assert_no_console_errors(page)
+
+
+def test_the_flask_page_loads_and_its_pictures_decode(visit):
+    page = visit(FLASK_PAGE.path)
+    sizes = {p["alt"]: (p["width"], p["height"]) for p in wait_for_pictures(page)}
+    text = "Hello from Flask"
+    assert sizes == {
+        f"a badge reading {text}": flask_page.badge(text).size,
+        **{
+            f"random walk, seed {seed}": (
+                flask_page.SPARK_WIDTH,
+                flask_page.SPARK_HEIGHT,
+            )
+            for seed in range(1, 5)
+        },
+        **{name: (fractal.WIDTH, fractal.HEIGHT) for name in fractal.PRESETS},
+    }
+    assert [s for s, _ in page_log(page).image_responses()] == [200] * len(sizes)
+
+    # The form reloads the page with new text: a new badge.
+    page.fill("input[name=text]", "Grüße")
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    badge = wait_for_image(page, "img[alt='a badge reading Grüße']")
+    assert (badge.width, badge.height) == flask_page.badge("Grüße").size
+    assert same_pixels(
+        read_image(page, "img[alt='a badge reading Grüße']"),
+        flask_page.badge("Grüße"),
+    )
+    assert_no_console_errors(page)
+
+
+def test_the_line_follows_its_inputs_with_one_request_per_change(visit):
+    page = visit(line.PATH)
+    first = wait_for_image(page, "#line-picture")
+    assert same_pixels(read_image(page, "#line-picture"), line.draw_line(120, 80))
+    callbacks = len(requests_to(page, "/_dash-update-component"))
+
+    second = fill_and_wait_for_image(page, "#line-x", "40", "#line-picture")
+    assert second.src != first.src
+    assert same_pixels(read_image(page, "#line-picture"), line.draw_line(40, 80))
+    # The URL was built in the browser: the picture's request, no callback's.
+    assert len(requests_to(page, "/_dash-update-component")) == callbacks
+    assert len(requests_to(page, second.src)) == 1
+    assert_no_console_errors(page)
+
+
+def test_the_fractal_jumps_to_a_preset_and_back_from_the_cache(visit):
+    page = visit(fractal.PATH)
+    first = wait_for_image(page, "#fractal-picture")
+
+    choose_option(page, "#fractal-preset", "Seahorse valley")
+    second = wait_for_image(page, "#fractal-picture", changed_from=first.src)
+    values = query_values(second.src)
+    names = ("zoom", "centre_x", "centre_y", "iterations")
+    preset = dict(zip(names, fractal.PRESETS["Seahorse valley"], strict=True))
+    assert values == pytest.approx(preset)
+    drawn = Image.fromarray(fractal.mandelbrot(**values))
+    assert same_pixels(read_image(page, "#fractal-picture"), drawn)
+
+    # Back to the first view: the browser still has it (max_age), no request.
+    choose_option(page, "#fractal-preset", "Whole set")
+    again = wait_for_image(page, "#fractal-picture", src=first.src)
+    assert again.src == first.src
+    assert len(requests_to(page, first.src)) == 1
+    assert_no_console_errors(page)
+
+
+def test_the_chart_redraws_for_fewer_walkers(visit):
+    page = visit(chart.PATH)
+    first = wait_for_image(page, "#chart-picture")
+    before = read_image(page, "#chart-picture")
+
+    choose_option(page, "#chart-walkers", "1")
+    second = wait_for_image(page, "#chart-picture", changed_from=first.src)
+    assert (second.width, second.height) == (chart.WIDTH, chart.HEIGHT)
+    assert query_values(second.src)["walkers"] == 1
+    assert not same_pixels(read_image(page, "#chart-picture"), before)
+    assert_no_console_errors(page)
+
+
+def test_the_heat_map_changes_colour_map(visit):
+    page = visit(heatmap.PATH)
+    first = wait_for_image(page, "#heatmap-picture")
+    magma = Image.fromarray(heatmap.heat_map(3, "magma"))
+    assert same_pixels(read_image(page, "#heatmap-picture"), magma)
+
+    choose_option(page, "#heatmap-colours", "viridis")
+    wait_for_image(page, "#heatmap-picture", changed_from=first.src)
+    viridis = Image.fromarray(heatmap.heat_map(3, "viridis"))
+    assert same_pixels(read_image(page, "#heatmap-picture"), viridis)
+    assert_no_console_errors(page)
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_the_heat_map_loads_the_picture_for_the_screens_density(
+    new_context: t.Callable[..., BrowserContext], gallery: str, scale: int
+):
+    page = new_context(device_scale_factor=scale).new_page()
+    page.goto(gallery + heatmap.PATH)
+    wait_for_dash(page)
+    shown = wait_for_chosen_image(page, "#heatmap-picture")
+    assert f"scale={scale}" in shown["currentSrc"]
+    assert shown["srcset"].endswith("scale=2 2x")
+    # Drawn at its CSS size whatever the density...
+    assert (shown["cssWidth"], shown["cssHeight"]) == (heatmap.WIDTH, heatmap.HEIGHT)
+    # ...from `scale` times as many pixels. naturalWidth is divided by the
+    # density of the srcset candidate, so it is the CSS size either way.
+    assert decoded_size(page, "#heatmap-picture") == (
+        heatmap.WIDTH * scale,
+        heatmap.HEIGHT * scale,
+    )
+    assert (shown["width"], shown["height"]) == (heatmap.WIDTH, heatmap.HEIGHT)
+
+    # A new input: again only the picture for this density is fetched.
+    choose_option(page, "#heatmap-colours", "cividis")
+    wait_for_chosen_image(
+        page, "#heatmap-picture", f"scale={scale}", changed_from=shown["currentSrc"]
+    )
+    fetched = [url for _, url in page_log(page).image_responses()]
+    assert len(fetched) == 2
+    assert all(f"scale={scale}" in url for url in fetched)
+    assert_no_console_errors(page)
+
+
+def test_the_formats_page_says_what_the_browser_received(gallery, page):
+    # Imported here: without Playwright the fixtures skip this test.
+    from playwright.sync_api import expect
+
+    types: dict[str, str] = {}
+    page.on(
+        "response",
+        lambda r: types.__setitem__(r.url, r.headers.get("content-type", "")),
+    )
+    page.goto(gallery + formats.PATH)
+    wait_for_dash(page)
+    first = {}
+    for name in formats.FORMATS:
+        first[name] = wait_for_image(page, f"#formats-{name}").src
+        caption = page.locator(f"#formats-{name}-received")
+        expect(caption).to_contain_text("received")
+        first[f"{name}-received"] = caption.text_content()
+
+    choose_option(page, "#formats-preset", "Dendrite")
+    for name in formats.FORMATS:
+        picture = wait_for_image(page, f"#formats-{name}", changed_from=first[name])
+        assert query_values(picture.src) == {"preset": "Dendrite"}
+        # The caption says what the browser got, as the response said it.
+        caption = page.locator(f"#formats-{name}-received")
+        expect(caption).not_to_have_text(first[f"{name}-received"])
+        received = types[gallery + picture.src]
+        expect(caption).to_have_text(re.compile(rf"^received {received} · \d"))
+        if name == "auto":
+            # One URL for every browser; Chromium's Accept header names WebP
+            # and AVIF, and the server prefers WebP.
+            assert urlsplit(picture.src).path.endswith(".auto")
+            expect(page.locator("#formats-auto-url")).to_have_text(picture.src)
+            assert received == "image/webp"
+        else:
+            assert received == f"image/{name}"
+    assert_no_console_errors(page)
+
+
+def test_one_thumbnail_follows_its_slider(visit):
+    page = visit(thumbnails.PATH)
+    selectors = [image_selector(thumb(i)) for i in range(len(thumbnails.HUES))]
+    before = [wait_for_image(page, s).src for s in selectors]
+
+    slider = image_selector({"type": "hue", "index": 1}) + " [role=slider]"
+    page.locator(slider).press("ArrowRight")
+    hue = thumbnails.HUES[1] + 5
+    changed = wait_for_image(page, selectors[1], changed_from=before[1])
+    assert query_values(changed.src) == {"hue": hue}
+    assert same_pixels(read_image(page, selectors[1]), thumbnails.hue_tile(hue))
+    others = [page.locator(s).get_attribute("src") for s in selectors]
+    assert others[:1] + others[2:] == before[:1] + before[2:]
+    assert_no_console_errors(page)
+
+
+def test_a_failing_generator_shows_its_status_and_the_page_keeps_working(visit):
+    page = visit(errors.PATH)
+    allow_console_errors(page, r"Failed to load resource: .* status of 500")
+    drawn = wait_for_image(page, "#errors-picture")
+    polygon = wait_for_image(page, "#errors-polygon")
+
+    page.get_by_label(errors.BEHAVIOURS["raise"]).check()
+    broken = wait_for_broken_image(page, "#errors-picture", changed_from=drawn.src)
+    status, _ = wait_for_response(page, lambda s, url: url.endswith(broken.src))
+    assert status == 500
+    page.wait_for_function(
+        "document.getElementById('errors-status').textContent.startsWith('HTTP 500')"
+    )
+
+    # The other picture still follows its slider...
+    page.locator("#errors-sides [role=slider]").press("ArrowRight")
+    sides = wait_for_image(page, "#errors-polygon", changed_from=polygon.src)
+    assert query_values(sides.src) == {"sides": 6}
+    assert same_pixels(read_image(page, "#errors-polygon"), errors.polygon(6))
+    # ...and the failing one comes back when it is asked to draw.
+    page.get_by_label(errors.BEHAVIOURS["draw"]).check()
+    wait_for_image(page, "#errors-picture", src=drawn.src)
+    assert same_pixels(read_image(page, "#errors-picture"), errors.fragile("draw"))
+    assert_no_console_errors(page)
