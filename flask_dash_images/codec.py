@@ -58,9 +58,7 @@ def loads(text: str) -> t.Any:
         and so are numbers too large for a float).
     """
     try:
-        return json.loads(
-            text, parse_constant=_refuse_constant, parse_float=_finite_float
-        )
+        return _decoder.decode(text)
     except RecursionError:
         raise ValueError("nested too deeply") from None
 
@@ -74,6 +72,10 @@ def _finite_float(text: str) -> float:
 
 def _refuse_constant(name: str) -> t.NoReturn:
     raise ValueError(f"{name} is not a JSON number")
+
+
+# One decoder for every call: json.loads with hooks builds a new one each time.
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
 def _string(value: str) -> str:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import inspect
 import re
 import typing as t
+
+from werkzeug.http import quote_etag
 
 from . import render, urls
 from .exceptions import BadParameter, RegistrationError
@@ -113,6 +116,25 @@ class ImageSpec:
     def extension(self) -> str:
         """The file extension in the URL: the format's name."""
         return self.format
+
+    @functools.cached_property
+    def _fixed_headers(self) -> list[tuple[str, str]]:
+        # The same for every picture of this generator: worked out once.
+        cache_control = ["public" if self.public else "private"]
+        cache_control.append(
+            "no-cache" if self.max_age is None else f"max-age={self.max_age}"
+        )
+        headers = [
+            ("Cache-Control", ", ".join(cache_control)),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
+        if self.format == AUTO:
+            headers.append(("Vary", "Accept"))
+        return headers
+
+    def headers(self, etag: str) -> list[tuple[str, str]]:
+        """The HTTP headers of a picture (or a 304) with this ETag."""
+        return [("ETag", quote_etag(etag)), *self._fixed_headers]
 
     @property
     def cached(self) -> bool:

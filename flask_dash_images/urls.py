@@ -124,9 +124,12 @@ def make_signer(secret_key: t.Any, fallbacks: t.Sequence[t.Any] = ()) -> Signer:
 
 
 def _unquote(data: bytes, what: str) -> str:
-    if _BAD_ESCAPE.search(data):
-        raise BadParameter(f"{what} has an invalid percent-escape")
+    data = data.replace(b"+", b" ")
+    if b"%" in data:
+        if _BAD_ESCAPE.search(data):
+            raise BadParameter(f"{what} has an invalid percent-escape")
+        data = unquote_to_bytes(data)
     try:
-        return unquote_to_bytes(data.replace(b"+", b" ")).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise BadParameter(f"{what} is not valid UTF-8") from None

@@ -20,6 +20,8 @@ from . import render, urls
 from .exceptions import BadSignature, QueryTooLong, UnknownImage
 
 if t.TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
+
     from .registry import ImageSpec
     from .state import AppState
 
@@ -50,10 +52,12 @@ def serve_image(guid: str, ext: str) -> Response:
     spec = state.extension.registry.get(guid)
     if spec is None or spec.extension != ext:
         raise UnknownImage("no such image")
-    if len(request.query_string) > state.max_url_length:
+    environ = request.environ
+    query_string = request.query_string
+    if len(query_string) > state.max_url_length:
         raise QueryTooLong(f"the query is longer than {state.max_url_length} bytes")
 
-    query, signature = urls.split_signature(request.query_string)
+    query, signature = urls.split_signature(query_string)
     if not state.signature_ok(f"{guid}.{ext}", query, signature):
         raise BadSignature("the URL's signature is missing or wrong")
 
@@ -71,38 +75,26 @@ def serve_image(guid: str, ext: str) -> Response:
         canonical = urls.encode_query(list(values), list(values.values()), version)
         key = f"{guid}.{fmt.name}?{canonical}"
         etag = hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
-        if not is_resource_modified(request.environ, etag=etag):
-            return _finish(Response(status=304), spec, etag)
+        if _not_modified(environ, etag):
+            return Response(status=304, headers=spec.headers(etag))
         if spec.cached and state.cache is not None:
             data = _cache_get(state, key)
     if data is None:
         data = _render(spec, values, fmt, state.max_pixels)
         if spec.cached and state.cache is not None:
             _cache_set(state, key, data, spec.cache_timeout)
-
-    response = Response(data, mimetype=fmt.mimetype)
     if etag is None:
         etag = hashlib.blake2b(data, digest_size=16).hexdigest()
-    response = _finish(response, spec, etag)
-    response.make_conditional(request)
-    return response
+        if _not_modified(environ, etag):
+            return Response(status=304, headers=spec.headers(etag))
+    return Response(data, mimetype=fmt.mimetype, headers=spec.headers(etag))
 
 
-def _finish(response: Response, spec: ImageSpec, etag: str) -> Response:
-    response.set_etag(etag)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    cache_control = response.cache_control
-    if spec.public:
-        cache_control.public = True
-    else:
-        cache_control.private = True
-    if spec.max_age is None:
-        cache_control.no_cache = True
-    else:
-        cache_control.max_age = spec.max_age
-    if spec.format == "auto":
-        response.vary.add("Accept")
-    return response
+def _not_modified(environ: WSGIEnvironment, etag: str) -> bool:
+    # Only If-None-Match can match: the route sends no Last-Modified.
+    return "HTTP_IF_NONE_MATCH" in environ and not is_resource_modified(
+        environ, etag=etag
+    )
 
 
 def _render(
