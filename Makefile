@@ -10,7 +10,7 @@ PORT ?= 8050
 $(BIN)/.installed: setup.cfg setup.py pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[example,test,dev]'
 	touch $@
 
 run: $(BIN)/.installed
@@ -29,12 +29,12 @@ $(MIN_VENV)/bin/.installed: setup.cfg setup.py pyproject.toml tools/lower_bounds
 	touch $@
 
 test-min: $(MIN_VENV)/bin/.installed
-	$(MIN_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(flask|werkzeug|itsdangerous|pillow|dash) '
+	$(MIN_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(flask|werkzeug|itsdangerous|pillow|dash|numpy|matplotlib|flask-caching|redis) '
 	$(MIN_VENV)/bin/python -m pytest
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check flask_dash_images tests example_project bench
-	$(BIN)/ruff format --check flask_dash_images tests example_project bench
+	$(BIN)/ruff check flask_dash_images tests example_project bench tools
+	$(BIN)/ruff format --check flask_dash_images tests example_project bench tools
 	$(BIN)/mypy
 
 bench: $(BIN)/.installed

@@ -1,7 +1,8 @@
-"""Print pip constraints pinning each install requirement to its lower bound.
+"""Print pip constraints pinning requirements to their lower bounds.
 
-`make test-min` installs with these, so the bounds in setup.cfg are the
-versions the suite really ran against.
+`make test-min` installs with these, so the bounds in setup.cfg are versions
+the suite really ran against: every install requirement, and the optional
+extras a user's code relies on (not the test and lint tools).
 """
 
 from __future__ import annotations
@@ -11,16 +12,26 @@ import pathlib
 import re
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+EXTRAS = ("numpy", "matplotlib", "caching", "redis")
+
+
+def requirements() -> list[str]:
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    lines = config["options"]["install_requires"].splitlines()
+    for extra in EXTRAS:
+        lines += config["options.extras_require"][extra].splitlines()
+    return [line.strip() for line in lines if line.strip()]
 
 
 def main() -> None:
-    config = configparser.ConfigParser()
-    config.read(ROOT / "setup.cfg")
-    for line in config["options"]["install_requires"].strip().splitlines():
-        match = re.fullmatch(r"\s*([A-Za-z0-9_.\-]+)\s*>=\s*([^,;\s]+)\s*", line)
+    pins = {}
+    for line in requirements():
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)\s*>=\s*([^,;\s]+)", line)
         if match is None:
             raise SystemExit(f"setup.cfg: no plain lower bound in {line!r}")
-        print(f"{match.group(1)}=={match.group(2)}")
+        pins[match.group(1).lower()] = f"{match.group(1)}=={match.group(2)}"
+    print("\n".join(pins.values()))
 
 
 if __name__ == "__main__":
