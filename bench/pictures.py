@@ -72,8 +72,9 @@ def chart(width: int = 640, height: int = 480) -> Image.Image:
     ).copy()
 
 
-def png(image: Image.Image, **options: object) -> bytes:
-    """``image`` saved as PNG, with the library's defaults unless overridden."""
+def png(image: Image.Image, options: dict[str, object] | None = None) -> bytes:
+    """``image`` saved as PNG with exactly ``options`` (the library's default
+    options when none are given)."""
     buffer = io.BytesIO()
-    image.save(buffer, "PNG", **{**PNG_OPTIONS, **options})
+    image.save(buffer, "PNG", **(PNG_OPTIONS if options is None else options))
     return buffer.getvalue()
