@@ -37,8 +37,11 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check flask_dash_images tests example_project bench tools
 	$(BIN)/mypy
 
+# Ratios against the alternatives (bench/results/*.txt, summary.rst), then
+# the bounded load and memory run (bench/results/load.txt).
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.load
 
 # A long property-based run against the route and the codec (minutes).
 fuzz: $(BIN)/.installed
