@@ -10,26 +10,14 @@ Chromium is Debian's, driven by Playwright, latency emulated through CDP.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import threading
 import typing as t
 
-from werkzeug.serving import WSGIRequestHandler, make_server
+from tests.browser.helpers import CHROMIUM_ARGS, LiveServer, find_chromium
 
 from . import common, pictures
 from .apps import MODES, X, dash_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 LATENCY_MS = 50
 TIMEOUT_MS = 10_000
 LABELS = {"server": "server-side", "client": "clientside", "native": "native"}
@@ -53,37 +41,18 @@ IMAGES_READY = """() => Array.from(document.querySelectorAll("img")).every(
     (img) => img.complete && img.naturalWidth > 0)"""
 
 
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: t.Any) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(app: t.Any) -> t.Iterator[str]:
-    """Serve a WSGI app on 127.0.0.1 from a thread; yields its base URL."""
-    server = make_server(
-        "127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler
-    )
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
-
-
 def measure(base_url: str, rounds: int) -> dict[str, list[float]]:
     """Seconds from change to decoded picture, per mode, ``rounds`` each."""
     from playwright.sync_api import sync_playwright
 
+    chromium, reason = find_chromium()
+    if chromium is None:
+        raise SystemExit(reason)
+
     samples: dict[str, list[float]] = {LABELS[mode]: [] for mode in MODES}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            executable_path=chromium, args=CHROMIUM_ARGS
         )
         try:
             context = browser.new_context()
@@ -131,8 +100,11 @@ def run(quick: bool) -> common.Report:
     """Chromium, 50 ms round trips: input change to decoded picture."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     app = dash_app(pictures.line)
-    with serve(app.server) as base_url:
-        samples = measure(base_url, 3 if quick else 30)
+    server = LiveServer(app)
+    try:
+        samples = measure(server.url, 3 if quick else 30)
+    finally:
+        server.close()
     rows = common.timing_rows(samples, base="native")
     text = (
         f"line picture 200x200, {LATENCY_MS} ms round trips emulated,"

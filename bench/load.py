@@ -37,10 +37,10 @@ from importlib import metadata
 from pathlib import Path
 
 from tests.apps.served_app import (
+    Job,
     create_app,
-    mismatch,
     params_for,
-    src_mismatch,
+    send,
     swatch_update,
     urls_for,
 )
@@ -60,9 +60,6 @@ PACKAGES = (
     "gunicorn",
 )
 MiB = 2**20
-
-#: A job: ("image", url, params) or ("dash", body, params).
-Job = tuple[str, t.Any, t.Mapping[str, t.Any]]
 
 
 class Phase(t.NamedTuple):
@@ -173,7 +170,7 @@ def _image_jobs(app: t.Any, indices: t.Iterable[int], plots: int = 0) -> list[Jo
     params = [params_for(i, plot=bool(plots) and i % plots == 0) for i in indices]
     tiles = iter(urls_for(app, "tile", [p for p in params if "seed" not in p]))
     figures = iter(urls_for(app, "plot", [p for p in params if "seed" in p]))
-    return [("image", next(figures if "seed" in p else tiles), p) for p in params]
+    return [("GET", next(figures if "seed" in p else tiles), p) for p in params]
 
 
 def _load_jobs(
@@ -183,27 +180,17 @@ def _load_jobs(
     jobs = _image_jobs(app, range(first, first + count))
     for k in range(0, count, 10):
         p = jobs[k][2]
-        jobs[k] = ("dash", swatch_update(callback, p), p)
+        jobs[k] = ("POST", swatch_update(callback, p), p)
     return jobs
 
 
 def _send(
     client: HttpClient, job: Job, latencies: list[float]
 ) -> tuple[Reply, str | None]:
-    kind, what, params = job
     start = time.perf_counter()
-    if kind == "dash":
-        reply = client.post("/_dash-update-component", json=what)
-    else:
-        reply = client.get(what)
+    reply, problem = send(client, job)
     latencies.append(time.perf_counter() - start)
-    if reply.status_code != 200:
-        return reply, f"{kind} {params}: {reply.status_code} {reply.data[:200]!r}"
-    if kind == "dash":
-        problem = src_mismatch(reply.get_json(), params)
-    else:
-        problem = mismatch(reply.data, params)
-    return reply, None if problem is None else f"{what}: {problem}"
+    return reply, problem
 
 
 def _rss(pids: t.Iterable[int]) -> dict[int, int]:

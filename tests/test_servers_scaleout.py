@@ -10,7 +10,7 @@ from .apps.served_app import (
     create_app,
     mismatch,
     params_for,
-    src_mismatch,
+    send,
     swatch_update,
     urls_for,
 )
@@ -148,21 +148,6 @@ def distinct_jobs(base_url, app):
         else:
             jobs.append(("GET", next(tiles), p))
     return jobs
-
-
-def send(client: HttpClient, job):
-    method, what, params = job
-    if method == "POST":
-        reply = client.post("/_dash-update-component", json=what)
-    else:
-        reply = client.get(what)
-    if reply.status_code != 200:
-        return reply, f"{what}: {reply.status_code} {reply.data[:200]!r}"
-    if method == "POST":
-        problem = src_mismatch(reply.get_json(), params)
-    else:
-        problem = mismatch(reply.data, params)
-    return reply, None if problem is None else f"{what}: {problem}"
 
 
 def check_under_load(base_url, app):

@@ -253,3 +253,25 @@ def mismatch(data: bytes, params: t.Mapping[str, t.Any]) -> str | None:
     if found != {expected}:
         return f"colours {sorted(found)}, expected {expected}"
     return None
+
+
+#: A request and what it asks for: ("POST", a Dash callback body, params) or
+#: ("GET", an image URL, params).
+Job = tuple[str, t.Any, t.Mapping[str, t.Any]]
+
+
+def send(client: t.Any, job: Job) -> tuple[t.Any, str | None]:
+    """Send ``job`` with ``client`` (an ``HttpClient``); the reply, and what
+    is wrong with it or ``None``."""
+    method, what, params = job
+    if method == "POST":
+        reply = client.post("/_dash-update-component", json=what)
+    else:
+        reply = client.get(what)
+    if reply.status_code != 200:
+        return reply, f"{what}: {reply.status_code} {reply.data[:200]!r}"
+    if method == "POST":
+        problem = src_mismatch(reply.get_json(), params)
+    else:
+        problem = mismatch(reply.data, params)
+    return reply, None if problem is None else f"{what}: {problem}"
