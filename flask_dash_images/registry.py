@@ -71,16 +71,12 @@ class ImageSpec:
             why = (
                 "Pillow here cannot write it"
                 if self.format in render.FORMATS
-                else ("it is not a format this extension knows")
+                else "it is not a format this extension knows"
             )
             raise RegistrationError(
                 f"{self.label}: format={self.format!r}: {why}; use one of {known}"
             )
-        if self.max_age is not None and (
-            isinstance(self.max_age, bool)
-            or not isinstance(self.max_age, int)
-            or self.max_age < 0
-        ):
+        if self.max_age is not None and not _is_seconds(self.max_age):
             raise RegistrationError(
                 f"{self.label}: max_age must be a whole number of seconds"
             )
@@ -89,14 +85,8 @@ class ImageSpec:
                 f"{self.label}: version={self.version!r}: use 1 to 64 letters,"
                 " digits, '_' or '-'"
             )
-        if (
-            self.cache_timeout is not None
-            and self.cache_timeout is not False
-            and (
-                isinstance(self.cache_timeout, bool)
-                or not isinstance(self.cache_timeout, int)
-                or self.cache_timeout < 0
-            )
+        if self.cache_timeout not in (None, False) and not _is_seconds(
+            self.cache_timeout
         ):
             raise RegistrationError(
                 f"{self.label}: cache_timeout must be seconds, None or False"
@@ -154,6 +144,10 @@ class ImageSpec:
         if type(scale) is not int or scale not in (1, 2):
             raise BadParameter(f"parameter {SCALE!r} must be 1 or 2")
         return self.function(*(values[name] for name in self.params[:-1]), scale=scale)
+
+
+def _is_seconds(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def make_guid(function: t.Callable[..., t.Any], key: str, name: str | None) -> str:
