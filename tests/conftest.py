@@ -80,6 +80,32 @@ def dash_factory(images: DynamicImages) -> t.Callable[..., dash.Dash]:
 
 
 @pytest.fixture
+def calls() -> list[t.Any]:
+    """The values ``register_tile``'s generators were called with."""
+    return []
+
+
+@pytest.fixture
+def register_tile(
+    images: DynamicImages, calls: list[t.Any]
+) -> t.Callable[..., t.Callable[[int], Image.Image]]:
+    """Register a plain generator of grey 8x8 tiles that records its calls:
+    ``register_tile(name="tile", **options)``."""
+
+    def register(
+        name: str = "tile", **options: t.Any
+    ) -> t.Callable[[int], Image.Image]:
+        @images.generator(name=name, **options)
+        def tile(shade: int) -> Image.Image:
+            calls.append(shade)
+            return Image.new("L", (8, 8), shade)
+
+        return tile
+
+    return register
+
+
+@pytest.fixture
 def browser() -> t.Callable[[dash.Dash], DashBrowser]:
     return DashBrowser
 

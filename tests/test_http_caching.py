@@ -3,27 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from PIL import Image
 
 from flask_dash_images import RegistrationError
-
-
-@pytest.fixture
-def calls():
-    return []
-
-
-@pytest.fixture
-def register(images, calls):
-    def register(name="tile", **options):
-        @images.generator(name=name, **options)
-        def tile(shade):
-            calls.append(shade)
-            return Image.new("L", (8, 8), shade)
-
-        return tile
-
-    return register
 
 
 def get_url(images, app, name="tile", **params):
@@ -32,9 +13,9 @@ def get_url(images, app, name="tile", **params):
 
 
 def test_deterministic_revalidation_is_304_without_the_generator(
-    images, app, client, register, calls
+    images, app, client, register_tile, calls
 ):
-    register(deterministic=True)
+    register_tile(deterministic=True)
     url = get_url(images, app, shade=10)
     first = client.get(url)
     assert first.status_code == 200 and calls == [10]
@@ -45,8 +26,8 @@ def test_deterministic_revalidation_is_304_without_the_generator(
     assert again.headers["ETag"] == first.headers["ETag"]
 
 
-def test_the_deterministic_etag_comes_from_the_url(images, app, client, register):
-    register(deterministic=True)
+def test_the_deterministic_etag_comes_from_the_url(images, app, client, register_tile):
+    register_tile(deterministic=True)
     a = client.get(get_url(images, app, shade=10)).headers["ETag"]
     b = client.get(get_url(images, app, shade=11)).headers["ETag"]
     assert a != b
@@ -55,9 +36,9 @@ def test_the_deterministic_etag_comes_from_the_url(images, app, client, register
 
 
 def test_without_deterministic_a_revalidation_renders_and_compares(
-    images, app, client, register, calls
+    images, app, client, register_tile, calls
 ):
-    register()
+    register_tile()
     url = get_url(images, app, shade=3)
     etag = client.get(url).headers["ETag"]
     again = client.get(url, headers={"If-None-Match": etag})
@@ -74,16 +55,16 @@ def test_without_deterministic_a_revalidation_renders_and_compares(
         ({"public": True}, {"public", "no-cache"}),
     ],
 )
-def test_cache_control(images, app, client, register, options, expected):
-    register(**options)
+def test_cache_control(images, app, client, register_tile, options, expected):
+    register_tile(**options)
     response = client.get(get_url(images, app, shade=1))
     assert set(response.headers["Cache-Control"].replace(" ", "").split(",")) == (
         expected
     )
 
 
-def test_a_304_carries_the_same_cache_control(images, app, client, register):
-    register(deterministic=True, max_age=30)
+def test_a_304_carries_the_same_cache_control(images, app, client, register_tile):
+    register_tile(deterministic=True, max_age=30)
     url = get_url(images, app, shade=1)
     etag = client.get(url).headers["ETag"]
     again = client.get(url, headers={"If-None-Match": etag})
@@ -91,8 +72,8 @@ def test_a_304_carries_the_same_cache_control(images, app, client, register):
     assert "max-age=30" in again.headers["Cache-Control"]
 
 
-def test_version_goes_into_the_url_and_the_etag(images, app_factory, register):
-    register(deterministic=True, version="v2")
+def test_version_goes_into_the_url_and_the_etag(images, app_factory, register_tile):
+    register_tile(deterministic=True, version="v2")
     app = app_factory(DASH_IMAGES_VERSION="build7")
     client = app.test_client()
     url = get_url(images, app, shade=5)
@@ -112,6 +93,6 @@ def test_version_goes_into_the_url_and_the_etag(images, app_factory, register):
         ({"cache_timeout": "x"}, "cache_timeout"),
     ],
 )
-def test_bad_options_fail_at_registration(register, options, message):
+def test_bad_options_fail_at_registration(register_tile, options, message):
     with pytest.raises(RegistrationError, match=message):
-        register(**options)
+        register_tile(**options)

@@ -22,22 +22,6 @@ def images(cache):
     return DynamicImages(cache=cache)
 
 
-@pytest.fixture
-def calls():
-    return []
-
-
-@pytest.fixture
-def register(images, calls):
-    def register(name="tile", **options):
-        @images.generator(name=name, **options)
-        def tile(shade):
-            calls.append(shade)
-            return Image.new("L", (8, 8), shade)
-
-    return register
-
-
 def get(images, app, client, name="tile", headers=None, **params):
     with app.test_request_context():
         url = images.url_for(name, **params)
@@ -48,8 +32,10 @@ def test_init_app_sets_the_cache_up_on_the_app(images, cache, app):
     assert cache in app.extensions["cache"]
 
 
-def test_a_cache_hit_never_calls_the_generator(images, app, client, register, calls):
-    register(deterministic=True)
+def test_a_cache_hit_never_calls_the_generator(
+    images, app, client, register_tile, calls
+):
+    register_tile(deterministic=True)
     first = get(images, app, client, shade=9)
     second = get(images, app, client, shade=9)
     assert calls == [9]
@@ -61,9 +47,9 @@ def test_a_cache_hit_never_calls_the_generator(images, app, client, register, ca
 
 
 def test_each_app_keeps_its_own_simplecache_storage(
-    images, app_factory, calls, register, cache
+    images, app_factory, calls, register_tile, cache
 ):
-    register(deterministic=True)
+    register_tile(deterministic=True)
     one, two = app_factory(), app_factory()
     get(images, one, one.test_client(), shade=1)
     # A second app with its own SimpleCache instance: its own storage.
@@ -73,8 +59,10 @@ def test_each_app_keeps_its_own_simplecache_storage(
     assert calls == [1, 1]
 
 
-def test_the_key_follows_the_negotiated_format(images, app, client, register, calls):
-    register(deterministic=True, format="auto")
+def test_the_key_follows_the_negotiated_format(
+    images, app, client, register_tile, calls
+):
+    register_tile(deterministic=True, format="auto")
     webp = get(images, app, client, headers={"Accept": "image/webp"}, shade=2)
     png = get(images, app, client, headers={"Accept": "image/png"}, shade=2)
     again = get(images, app, client, headers={"Accept": "image/webp"}, shade=2)
@@ -96,18 +84,18 @@ def test_the_key_follows_the_negotiated_format(images, app, client, register, ca
     ],
 )
 def test_which_generators_are_cached(
-    images, app, client, register, calls, options, expected_calls
+    images, app, client, register_tile, calls, options, expected_calls
 ):
-    register(**options)
+    register_tile(**options)
     get(images, app, client, shade=4)
     get(images, app, client, shade=4)
     assert calls == expected_calls
 
 
 def test_cache_timeout_reaches_the_cache(
-    images, app, client, register, cache, monkeypatch
+    images, app, client, register_tile, cache, monkeypatch
 ):
-    register(deterministic=True, cache_timeout=17)
+    register_tile(deterministic=True, cache_timeout=17)
     timeouts = []
     original = cache.set
     monkeypatch.setattr(
@@ -122,7 +110,7 @@ def test_cache_timeout_reaches_the_cache(
     assert timeouts == [17]
 
 
-def test_a_cache_that_fails_costs_speed_not_the_request(register, calls, caplog):
+def test_a_cache_that_fails_costs_speed_not_the_request(register_tile, calls, caplog):
     # Nothing listens on port 1: every cache call fails.
     cache = Cache(
         config={"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": "redis://127.0.0.1:1/0"}
