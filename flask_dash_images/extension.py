@@ -9,7 +9,7 @@ from flask import Flask
 
 from . import urls
 from .exceptions import ConfigurationError, UrlBuildError
-from .registry import ImageSpec, Registry, keyword_params, make_guid
+from .registry import SPEC_OPTIONS, ImageSpec, Registry, keyword_params, make_guid
 from .state import DEFAULTS, EXTENSION_KEY, AppState, get_state
 from .views import ENDPOINT, create_blueprint
 
@@ -170,7 +170,7 @@ class DynamicImages:
                 public=public,
                 version=version,
                 cache_timeout=cache_timeout,
-                encoder_options=encoder_options,
+                **encoder_options,
             )
             return function
 
@@ -189,9 +189,11 @@ class DynamicImages:
     ) -> ImageSpec:
         """The one registration path behind every decorator.
 
-        :param options: :class:`ImageSpec` fields (format, caching, ...).
+        :param options: the decorator's options (:data:`SPEC_OPTIONS`: format,
+            caching, ...); any others are Pillow encoder options.
         :raises RegistrationError: bad options, or the guid is taken.
         """
+        spec_options = {k: options.pop(k) for k in SPEC_OPTIONS if k in options}
         spec = ImageSpec(
             guid=make_guid(function, key, name),
             function=function,
@@ -199,7 +201,8 @@ class DynamicImages:
             params=tuple(params),
             required=frozenset(params if required is None else required),
             keywords=keywords,
-            **options,
+            encoder_options=options,
+            **spec_options,
         )
         for app_name in self._signing_apps:
             check_unsigned(spec, app_name)

@@ -21,6 +21,21 @@ _NAME = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 #: The keyword argument that tells a ``hidpi=True`` generator its scale.
 SCALE = "scale"
 
+#: The decorators' options that configure an :class:`ImageSpec`; every other
+#: keyword argument of a decorator is a Pillow encoder option.
+SPEC_OPTIONS = frozenset(
+    {
+        "format",
+        "deterministic",
+        "max_age",
+        "public",
+        "version",
+        "cache_timeout",
+        "clientside",
+        "hidpi",
+    }
+)
+
 #: The format option that picks a format per request from the Accept header.
 AUTO = "auto"
 

@@ -178,3 +178,30 @@ def test_bytes_in_the_declared_format_pass_through(images, app, client):
     images.generator(name="wrong", format="png")(lambda: data)
     assert fetch(images, app, client, "ready")[1].data == data
     assert fetch(images, app, client, "wrong")[1].status_code == 500
+
+
+@pytest.mark.parametrize("front_door", ["images.callback", "image_callback"])
+def test_encoder_options_reach_pillow_from_dash_callbacks(
+    dash_factory, images, front_door
+):
+    from dash import Input, Output, dcc, html
+
+    from flask_dash_images import image_callback
+
+    from .dash_browser import DashBrowser
+
+    dash_app = dash_factory(
+        html.Div([dcc.Input(id="q", value=1), html.Img(id="a"), html.Img(id="b")])
+    )
+    for output, quality in (("a", 5), ("b", 95)):
+        options = {"format": "jpeg", "quality": quality}
+        deps = (Output(output, "src"), Input("q", "value"))
+        if front_door == "images.callback":
+            decorator = images.callback(*deps, **options)
+        else:
+            decorator = image_callback(dash_app, *deps, **options)
+        decorator(lambda q: Image.effect_noise((64, 64), 64).convert("RGB"))
+    page = DashBrowser(dash_app)
+    small, large = (page.get(page.update(f"{o}.src", [1])) for o in "ab")
+    assert small.mimetype == large.mimetype == "image/jpeg"
+    assert len(small.data) < len(large.data) / 2
