@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import typing as t
 
-from tests.browser.helpers import CHROMIUM_ARGS, LiveServer, find_chromium
+from tests.browser.helpers import CHROMIUM_ARGS, find_chromium
+from tests.servers import LiveServer
 
 from . import common, pictures
 from .apps import MODES, X, dash_app

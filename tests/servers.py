@@ -36,6 +36,7 @@ import time
 import typing as t
 from pathlib import Path
 
+import dash
 import pytest
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -49,7 +50,7 @@ __all__ = [
     "RedisServer",
     "ServerError",
     "ServerGroup",
-    "WerkzeugServer",
+    "LiveServer",
     "child_pids",
     "free_port",
     "gunicorn_server",
@@ -436,40 +437,91 @@ class RedisServer:
         self.stop()
 
 
-class _QuietHandler(WSGIRequestHandler):
-    # Not werkzeug's logger: it adds a stderr handler of its own when it
-    # finds none, which outlives pytest's capture.
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        logger.debug("%s %s", self.requestline, code)
+class LiveServer:
+    """Serves a WSGI app (or a Dash app's Flask server) on ``127.0.0.1``.
 
-    def log(self, type: str, message: str, *args: t.Any) -> None:
-        logger.warning("%s - " + message, self.address_string(), *args)
+    Threaded, on a free port, from a background thread. :meth:`close` stops
+    accepting, hangs up on connections the browser opened but left idle, and
+    waits for every request thread, so no socket or thread outlives it.
 
-
-class WerkzeugServer:
-    """A WSGI app on werkzeug's threaded server on 127.0.0.1, served from a
-    background thread of this process. Close the clients first, then it."""
+    :param app: a WSGI app, or a :class:`dash.Dash` app (its ``server``).
+    """
 
     def __init__(self, app: t.Any) -> None:
+        if isinstance(app, dash.Dash):
+            app = app.server
+        self._lock = threading.Lock()
+        self._connections: set[socket.socket] = set()
+        self._closing = False
+        handler = type("LiveRequestHandler", (_RequestHandler,), {"live_server": self})
         self._server: BaseWSGIServer = make_server(
-            LOOPBACK, 0, app, threaded=True, request_handler=_QuietHandler
+            "127.0.0.1", 0, app, threaded=True, request_handler=handler
         )
-        self.url = f"http://{LOOPBACK}:{self._server.port}"
+        # Track the request threads, so that server_close() waits for them.
+        self._server.daemon_threads = False  # type: ignore[attr-defined]
+        self.url = f"http://127.0.0.1:{self._server.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
-            name=f"werkzeug-{self._server.port}",
+            name=f"live-server-{self._server.port}",
             daemon=True,
         )
         self._thread.start()
 
     def close(self) -> None:
+        """Stop serving; returns once every request thread has ended."""
+        with self._lock:
+            self._closing = True
+            connections = list(self._connections)
+        for connection in connections:
+            _hang_up(connection)
         self._server.shutdown()
-        self._thread.join(STOP_TIMEOUT)
+        self._thread.join()
+        # Closes the listening socket and joins the request threads (werkzeug's
+        # serve_forever has done so already; a second call is harmless).
         self._server.server_close()
 
-    def __enter__(self) -> WerkzeugServer:
+    def __enter__(self) -> LiveServer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _opened(self, connection: socket.socket) -> None:
+        with self._lock:
+            if not self._closing:
+                self._connections.add(connection)
+                return
+        _hang_up(connection)
+
+    def _closed(self, connection: socket.socket) -> None:
+        with self._lock:
+            self._connections.discard(connection)
+
+
+def _hang_up(connection: socket.socket) -> None:
+    # Browsers open connections ahead of need; a request thread waiting for
+    # the first line on one ends when its read returns end-of-file.
+    with contextlib.suppress(OSError):
+        connection.shutdown(socket.SHUT_RDWR)
+
+
+class _RequestHandler(WSGIRequestHandler):
+    live_server: LiveServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.live_server._opened(self.connection)
+
+    def finish(self) -> None:
+        self.live_server._closed(self.connection)
+        super().finish()
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        logger.debug("%s %s", self.requestline, code)
+
+    def log(self, type: str, message: str, *args: t.Any) -> None:
+        # Not werkzeug's logger: it installs a stderr handler of its own when
+        # it finds none, outliving pytest's capture.
+        level = logging.WARNING if type == "error" else logging.DEBUG
+        logger.log(level, "%s - " + message, self.address_string(), *args)

@@ -16,7 +16,7 @@ from .apps.served_app import (
 )
 from .dash_browser import DashBrowser
 from .http_load import HttpClient, get_many, run_load
-from .servers import ServerGroup, WerkzeugServer
+from .servers import LiveServer, ServerGroup
 
 pytest_plugins = ["tests.servers"]
 pytestmark = pytest.mark.servers
@@ -170,5 +170,5 @@ def test_a_gunicorn_gthread_worker_under_concurrent_load(gunicorn_server):
 
 def test_werkzeug_threaded_server_under_concurrent_load():
     app = create_app(ENV)
-    with WerkzeugServer(app) as server:
+    with LiveServer(app) as server:
         check_under_load(server.url, app)

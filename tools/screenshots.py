@@ -27,7 +27,6 @@ from example_project import create_app
 from example_project.pages import PAGES, fractal
 from tests.browser.helpers import (
     CHROMIUM_ARGS,
-    LiveServer,
     assert_no_console_errors,
     choose_option,
     find_chromium,
@@ -36,6 +35,7 @@ from tests.browser.helpers import (
     wait_for_pictures,
     watch,
 )
+from tests.servers import LiveServer
 
 if t.TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page

@@ -15,9 +15,9 @@ import typing as t
 
 import pytest
 
+from ..servers import LiveServer
 from .helpers import (
     CHROMIUM_ARGS,
-    LiveServer,
     assert_no_console_errors,
     find_chromium,
     wait_for_dash,

@@ -1,37 +1,31 @@
 """Helpers for tests that drive Debian's Chromium through Playwright.
 
-A :class:`LiveServer` serves a WSGI app on loopback from a background thread;
-:func:`watch` records what a page reports (console errors, uncaught
-exceptions, responses); the image helpers wait for an ``<img>`` to be decoded
-and read its pixels back through a canvas, the way a user would see them.
+:func:`find_chromium` finds the browser (pages come from
+:class:`tests.servers.LiveServer`); :func:`watch` records what a page
+reports (console errors, uncaught exceptions, responses); the image helpers
+wait for an ``<img>`` to be decoded and read its pixels back through a
+canvas, the way a user would see them.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import dataclasses
-import logging
 import os
 import re
 import shutil
-import socket
-import threading
 import time
 import typing as t
 import weakref
 
-import dash
 from dash.development.base_component import stringify_id
 from PIL import Image
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 if t.TYPE_CHECKING:
     from playwright.sync_api import ConsoleMessage, Error, Page, Response
 
 __all__ = [
     "CHROMIUM_ARGS",
-    "LiveServer",
     "LoadedImage",
     "PageLog",
     "allow_console_errors",
@@ -68,8 +62,6 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 
-logger = logging.getLogger(__name__)
-
 
 def find_chromium() -> tuple[str | None, str]:
     """The Chromium to drive: ``$CHROMIUM``, else ``chromium`` on the PATH,
@@ -90,93 +82,6 @@ def find_chromium() -> tuple[str | None, str]:
     if found is None:
         return None, MISSING_CHROMIUM
     return found, ""
-
-
-# -- a live server ------------------------------------------------------------
-
-
-class LiveServer:
-    """Serves a WSGI app (or a Dash app's Flask server) on ``127.0.0.1``.
-
-    Threaded, on a free port, from a background thread. :meth:`close` stops
-    accepting, hangs up on connections the browser opened but left idle, and
-    waits for every request thread, so no socket or thread outlives it.
-
-    :param app: a WSGI app, or a :class:`dash.Dash` app (its ``server``).
-    """
-
-    def __init__(self, app: t.Any) -> None:
-        if isinstance(app, dash.Dash):
-            app = app.server
-        self._lock = threading.Lock()
-        self._connections: set[socket.socket] = set()
-        self._closing = False
-        handler = type("LiveRequestHandler", (_RequestHandler,), {"live_server": self})
-        self._server: BaseWSGIServer = make_server(
-            "127.0.0.1", 0, app, threaded=True, request_handler=handler
-        )
-        # Track the request threads, so that server_close() waits for them.
-        self._server.daemon_threads = False  # type: ignore[attr-defined]
-        self.url = f"http://127.0.0.1:{self._server.port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"live-server-{self._server.port}",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def close(self) -> None:
-        """Stop serving; returns once every request thread has ended."""
-        with self._lock:
-            self._closing = True
-            connections = list(self._connections)
-        for connection in connections:
-            _hang_up(connection)
-        self._server.shutdown()
-        self._thread.join()
-        # Closes the listening socket and joins the request threads (werkzeug's
-        # serve_forever has done so already; a second call is harmless).
-        self._server.server_close()
-
-    def _opened(self, connection: socket.socket) -> None:
-        with self._lock:
-            if not self._closing:
-                self._connections.add(connection)
-                return
-        _hang_up(connection)
-
-    def _closed(self, connection: socket.socket) -> None:
-        with self._lock:
-            self._connections.discard(connection)
-
-
-def _hang_up(connection: socket.socket) -> None:
-    # Browsers open connections ahead of need; a request thread waiting for
-    # the first line on one ends when its read returns end-of-file.
-    with contextlib.suppress(OSError):
-        connection.shutdown(socket.SHUT_RDWR)
-
-
-class _RequestHandler(WSGIRequestHandler):
-    live_server: LiveServer
-
-    def setup(self) -> None:
-        super().setup()
-        self.live_server._opened(self.connection)
-
-    def finish(self) -> None:
-        self.live_server._closed(self.connection)
-        super().finish()
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        logger.debug("%s %s", self.requestline, code)
-
-    def log(self, type: str, message: str, *args: t.Any) -> None:
-        # Not werkzeug's logger: it installs a stderr handler of its own when
-        # it finds none, outliving pytest's capture.
-        level = logging.WARNING if type == "error" else logging.DEBUG
-        logger.log(level, "%s - " + message, self.address_string(), *args)
 
 
 # -- what a page reports ------------------------------------------------------

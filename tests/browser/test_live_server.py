@@ -10,8 +10,9 @@ import urllib.parse
 
 from flask import Flask
 
+from ..servers import LiveServer
 from . import helpers
-from .helpers import LiveServer, find_chromium
+from .helpers import find_chromium
 
 
 def test_chromium_from_the_environment(monkeypatch):
