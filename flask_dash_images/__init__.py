@@ -35,7 +35,7 @@ __all__ = [
 def __getattr__(name: str) -> t.Any:
     # image_callback needs dash; plain Flask users never import it.
     if name == "image_callback":
-        from .dash_callbacks import image_callback
+        from .dash_app import image_callback
 
         return image_callback
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

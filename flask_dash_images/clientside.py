@@ -28,14 +28,10 @@ _TEMPLATE = """function () {
     return encodeURIComponent(s).replace(/%%2C/g, ",").replace(/%%3A/g, ":")
       .replace(/'/g, "%%27");
   }
-  function root() {
+  function prefix() {
+    // The Dash app's own prefix as the browser sees it; its pictures live there.
     var config = JSON.parse(document.getElementById("_dash-config").textContent);
-    var requests = config.requests_pathname_prefix || "/";
-    var routes = spec.routes || config.url_base_pathname || "/";
-    if (requests.slice(-routes.length) === routes) {
-      return requests.slice(0, requests.length - routes.length);
-    }
-    return requests.replace(/\\/$/, "");
+    return config.requests_pathname_prefix || "/";
   }
   function url(vals, scale) {
     var pairs = spec.names.map(function (name, i) {
@@ -43,7 +39,7 @@ _TEMPLATE = """function () {
     });
     if (spec.hidpi) { pairs.push("scale=" + scale); }
     if (spec.version) { pairs.push("_v=" + enc(spec.version)); }
-    return root() + spec.path + (pairs.length ? "?" + pairs.join("&") : "");
+    return prefix() + spec.path + (pairs.length ? "?" + pairs.join("&") : "");
   }
   function urls(vals) {
     return spec.hidpi ? [url(vals, 1), url(vals, 2) + " 2x"] : url(vals);
@@ -68,16 +64,15 @@ def url_function(
     names: t.Sequence[str],
     version: str | None,
     spread: t.Sequence[bool] | None,
-    routes_prefix: str | None,
     hidpi: bool = False,
 ) -> str:
     """JavaScript for a Dash clientside callback returning the image URL(s).
 
-    :param path: the route below the app's root, e.g. ``/image_generator/x.png``.
+    :param path: the route below the Dash app's prefix, e.g.
+        ``image_generator/x.png``; the browser puts Dash's
+        ``requests_pathname_prefix`` in front.
     :param names: the query parameter names, in order.
     :param spread: for an ``ALL`` output, which inputs are ``ALL`` too.
-    :param routes_prefix: Dash's ``routes_pathname_prefix`` when known; the
-        browser only knows ``requests_pathname_prefix``.
     :param hidpi: return ``[src, srcSet]`` with ``scale`` 1 and 2.
     """
     spec = {
@@ -85,7 +80,6 @@ def url_function(
         "names": list(names),
         "version": version,
         "spread": None if spread is None else list(spread),
-        "routes": routes_prefix,
         "hidpi": hidpi,
     }
     return _TEMPLATE % {"spec": json.dumps(spec)}

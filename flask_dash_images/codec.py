@@ -16,7 +16,20 @@ import re
 import typing as t
 from decimal import Decimal
 
-__all__ = ["dumps", "loads"]
+__all__ = ["MAX_DEPTH", "TooDeep", "dumps", "loads"]
+
+#: How deeply lists and objects may nest in one value. Real inputs nest a few
+#: levels; a bound keeps a hostile value from costing recursion (a 500) or
+#: time, on the way in (decoding a query) and out (building a URL).
+MAX_DEPTH = 32
+
+
+class TooDeep(ValueError):
+    """A value nests lists and objects deeper than :data:`MAX_DEPTH`."""
+
+    def __init__(self) -> None:
+        super().__init__(f"lists and objects nest deeper than {MAX_DEPTH} levels")
+
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _json_string = json.JSONEncoder(ensure_ascii=False).encode
@@ -26,8 +39,13 @@ def dumps(value: t.Any) -> str:
     """Return the canonical text of a JSON value.
 
     :raises TypeError: the value is not made of JSON types.
-    :raises ValueError: a float is NaN or infinite (JSON has no such number).
+    :raises ValueError: a float is NaN or infinite (JSON has no such number),
+        or lists and objects nest deeper than :data:`MAX_DEPTH`.
     """
+    return _dumps(value, MAX_DEPTH)
+
+
+def _dumps(value: t.Any, depth: int) -> str:
     if value is None:
         return "null"
     if value is True:
@@ -40,14 +58,17 @@ def dumps(value: t.Any) -> str:
         return _float(value)
     if isinstance(value, str):
         return _string(value)
+    if isinstance(value, (list, tuple, dict)) and depth == 0:
+        raise TooDeep()
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(dumps(item) for item in value) + "]"
+        return "[" + ",".join([_dumps(item, depth - 1) for item in value]) + "]"
     if isinstance(value, dict):
         for key in value:
             if not isinstance(key, str):
                 raise TypeError(f"object keys must be strings, not {key!r}")
         keys = sorted(value, key=lambda k: k.encode("utf-16-be", "surrogatepass"))
-        return "{" + ",".join(f"{_string(k)}:{dumps(value[k])}" for k in keys) + "}"
+        items = [f"{_string(k)}:{_dumps(value[k], depth - 1)}" for k in keys]
+        return "{" + ",".join(items) + "}"
     raise TypeError(f"{type(value).__name__} is not a JSON value: {value!r}")
 
 
@@ -55,12 +76,37 @@ def loads(text: str) -> t.Any:
     """Parse the text of one JSON value; inverse of :func:`dumps`.
 
     :raises ValueError: the text is not JSON (NaN and Infinity are refused,
-        and so are numbers too large for a float).
+        and so are numbers too large for a float), or nests deeper than
+        :data:`MAX_DEPTH`.
     """
-    try:
-        return _decoder.decode(text)
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
+    # Count brackets first (cheap, in C): only a text with more of them than
+    # the limit can nest too deeply, and only then is the value walked.
+    if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(text):
+        raise TooDeep()
+    return _decoder.decode(text)
+
+
+def _too_deep(text: str) -> bool:
+    """Whether brackets outside strings nest deeper than :data:`MAX_DEPTH`."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
 
 
 def _finite_float(text: str) -> float:

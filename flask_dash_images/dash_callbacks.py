@@ -10,46 +10,24 @@ import typing as t
 
 import dash
 import flask
+from dash import _get_app as dash_get_app
 from dash import exceptions as dash_exceptions
 from dash.dependencies import ALL, Input, Output, State
 
+from . import urls
 from .clientside import url_function
-from .exceptions import RegistrationError, UrlBuildError
+from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
+from .logs import escape
 from .registry import SCALE, positional_params
-from .views import ROUTE
+from .state import EXTENSION_KEY, AppState, get_state
 
 if t.TYPE_CHECKING:
     from .extension import DynamicImages
     from .registry import ImageSpec
 
-__all__ = ["image_callback", "register_dash_callback"]
+__all__ = ["attach", "attach_current_dash_app", "register_dash_callback"]
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
-
-# What dash.get_app() raises before any Dash app exists (older Dash 4
-# releases raise a plain Exception).
-_NO_APP: type[Exception] = getattr(dash_exceptions, "AppNotFoundError", Exception)
-
-
-def image_callback(
-    dash_app: dash.Dash,
-    output: Output,
-    *inputs_and_states: Input | State,
-    **options: t.Any,
-) -> t.Callable[[F], F]:
-    """Register an image callback on one Dash app (the dash-dynamic-images way).
-
-    Sets up :class:`DynamicImages` on ``dash_app.server`` the first time, and
-    reuses it after. Takes the options of :meth:`DynamicImages.callback`.
-    """
-    from .extension import DynamicImages
-
-    server = dash_app.server
-    state = server.extensions.get("dash_images")
-    images = state.extension if state is not None else DynamicImages(server)
-    return register_dash_callback(
-        images, dash_app, output, inputs_and_states, **options
-    )
 
 
 def register_dash_callback(
@@ -77,6 +55,7 @@ def register_dash_callback(
     outputs = [output, Output(output.component_id, "srcSet")] if hidpi else output
 
     def decorator(function: F) -> F:
+        attach(images, dash_app if dash_app is not None else _current_dash_app())
         params = positional_params(function, len(inputs_and_states))
         spec = images.register(
             function,
@@ -90,11 +69,10 @@ def register_dash_callback(
         )
         if clientside:
             script = url_function(
-                f"{ROUTE}{spec.guid}.{spec.extension}",
+                f"{urls.ROUTE[1:]}{spec.guid}.{spec.extension}",
                 params,
                 spec.version,
                 spread,
-                None if dash_app is None else dash_app.config.routes_pathname_prefix,
                 hidpi,
             )
             register_clientside = (
@@ -105,7 +83,7 @@ def register_dash_callback(
             register_clientside(script, outputs, *inputs_and_states, **dash_options)
         else:
             register = dash.callback if dash_app is None else dash_app.callback
-            builder = _url_builder(images, spec, dash_app, spread)
+            builder = _url_builder(images, spec, spread)
             register(outputs, *inputs_and_states, **dash_options)(builder)
         return function
 
@@ -144,31 +122,49 @@ def _is_all(dependency: t.Any) -> bool:
 def _url_builder(
     images: DynamicImages,
     spec: ImageSpec,
-    dash_app: dash.Dash | None,
     spread: list[bool] | None,
 ) -> t.Callable[..., t.Any]:
-    def urls_for(values: t.Sequence[t.Any], root: str | None) -> t.Any:
+    def urls_for(values: t.Sequence[t.Any], root: str | None, blueprint: str) -> t.Any:
         if not spec.hidpi:
-            return images.build_url(spec, values, root=root)
-        one, two = (images.build_url(spec, [*values, s], root=root) for s in (1, 2))
+            return images.build_url(spec, values, root=root, blueprint=blueprint)
+        one, two = (
+            images.build_url(spec, [*values, s], root=root, blueprint=blueprint)
+            for s in (1, 2)
+        )
         return one, f"{two} 2x"
 
     def build(*values: t.Any) -> t.Any:
-        root = browser_root(dash_app)
+        try:
+            return build_urls(values)
+        except UrlBuildError as error:
+            # A client may post any JSON: a value no URL can hold leaves the
+            # picture as it is, never a 500 from the callback.
+            flask.current_app.logger.warning(
+                "Image callback %s: %s; the picture is left as it is",
+                spec.label,
+                escape(str(error)),
+            )
+            raise dash_exceptions.PreventUpdate from None
+
+    def build_urls(values: t.Sequence[t.Any]) -> t.Any:
+        blueprint, root = _route_of_this_request()
         if spread is None:
-            return urls_for(values, root)
+            return urls_for(values, root, blueprint)
         # Output with ALL: one picture per matched image; inputs with ALL give
         # picture i their item i, the other inputs are shared.
         count = len(dash.ctx.outputs_list[0] if spec.hidpi else dash.ctx.outputs_list)
         for value, spreads in zip(values, spread, strict=True):
-            if spreads and len(value) != count:
+            if spreads and (not isinstance(value, list) or len(value) != count):
+                got = f"{len(value)} values" if isinstance(value, list) else "no list"
                 raise UrlBuildError(
-                    f"{spec.label}: {count} images but {len(value)} values for an"
-                    " ALL input; match the components one to one"
+                    f"{spec.label}: {count} images but {got} for an ALL input;"
+                    " match the components one to one"
                 )
         per_image = [
             urls_for(
-                [v[i] if s else v for v, s in zip(values, spread, strict=True)], root
+                [v[i] if s else v for v, s in zip(values, spread, strict=True)],
+                root,
+                blueprint,
             )
             for i in range(count)
         ]
@@ -179,22 +175,62 @@ def _url_builder(
     return build
 
 
-def browser_root(dash_app: dash.Dash | None) -> str | None:
-    """Where the browser sees the Flask app's root, from Dash's path config.
-
-    Dash's ``requests_pathname_prefix`` is its ``routes_pathname_prefix`` as
-    the browser sees it; what it adds in front is the app's root (a reverse
-    proxy's prefix, or a WSGI mount). ``None``: use the request's own root.
-    """
+def attach(images: DynamicImages, dash_app: dash.Dash | None) -> None:
+    """Serve ``dash_app``'s pictures under its prefix, if ``images`` is set
+    up on its server (else :meth:`DynamicImages.init_app` does it later)."""
     if dash_app is None:
-        try:
-            dash_app = dash.get_app()  # type: ignore[no-untyped-call]
-        except _NO_APP:
-            return None
-        if dash_app.server is not flask.current_app._get_current_object():  # type: ignore[attr-defined]
-            return None
-    requests: str = dash_app.config.requests_pathname_prefix
-    routes: str = dash_app.config.routes_pathname_prefix
-    if requests == routes or not requests.endswith(routes):
+        return
+    state = _state_of(dash_app)
+    if state is not None and state.extension is images:
+        config = dash_app.config
+        state.serve_dash_prefix(
+            dash_app.server,
+            config.routes_pathname_prefix,
+            config.requests_pathname_prefix,
+        )
+
+
+def attach_current_dash_app(server: flask.Flask) -> None:
+    """Attach the Dash app made last, if it runs on ``server``."""
+    dash_app = _current_dash_app()
+    if dash_app is not None and dash_app.server is server:
+        attach(server.extensions[EXTENSION_KEY].extension, dash_app)
+
+
+def _on_new_dash_app(dash_app: dash.Dash) -> None:
+    # Runs for every Dash app made after this module was imported.
+    state = _state_of(dash_app)
+    if state is not None:
+        attach(state.extension, dash_app)
+
+
+def _state_of(dash_app: dash.Dash) -> AppState | None:
+    extensions = getattr(dash_app.server, "extensions", None)
+    if not isinstance(extensions, dict):
         return None
-    return requests[: len(requests) - len(routes)]
+    return t.cast("AppState | None", extensions.get(EXTENSION_KEY))
+
+
+def _current_dash_app() -> dash.Dash | None:
+    # The Dash app made last. Not dash.get_app(): it prefers a context
+    # variable that a Dash method may have left set to an older app.
+    return t.cast("dash.Dash | None", getattr(dash_get_app, "APP", None))
+
+
+def _route_of_this_request() -> tuple[str, str | None]:
+    """The blueprint name and browser root for the Dash app whose callback
+    this request is: Dash serves it at ``<routes prefix>_dash-update-component``."""
+    state = get_state(flask.current_app)
+    rule = flask.request.url_rule
+    prefix = "/" if rule is None else rule.rule.rpartition("/")[0] + "/"
+    try:
+        return state.dash_routes[prefix]
+    except KeyError:
+        raise ConfigurationError(
+            f"the Dash app at {prefix!r} is not set up for images: call"
+            " images.init_app(dash_app.server) before it serves, or use"
+            " image_callback(dash_app, ...)"
+        ) from None
+
+
+dash.hooks.setup()(_on_new_dash_app)

@@ -6,6 +6,7 @@ answers them with their status and a short plain message.
 
 from __future__ import annotations
 
+import math
 import typing as t
 
 from werkzeug.exceptions import (
@@ -14,6 +15,7 @@ from werkzeug.exceptions import (
     HTTPException,
     NotFound,
     RequestURITooLarge,
+    ServiceUnavailable,
 )
 
 if t.TYPE_CHECKING:
@@ -29,6 +31,8 @@ __all__ = [
     "UnknownImage",
     "QueryTooLong",
     "RenderError",
+    "RenderBusy",
+    "GeneratorFailed",
 ]
 
 
@@ -87,3 +91,38 @@ class UnknownImage(DynamicImagesError, _PlainTextError, NotFound):
 
 class QueryTooLong(DynamicImagesError, _PlainTextError, RequestURITooLarge):
     """The query is longer than ``DASH_IMAGES_MAX_URL_LENGTH`` allows (414)."""
+
+
+class RenderBusy(DynamicImagesError, _PlainTextError, ServiceUnavailable):
+    """Every render slot stayed taken while the request waited (503).
+
+    :param wait: the seconds waited; the client is told to retry after as long.
+    """
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(
+            f"too many pictures are being drawn; waited {wait:g}s for a turn"
+        )
+        self.retry_after_seconds = max(1, math.ceil(wait))
+
+    def get_headers(
+        self,
+        environ: WSGIEnvironment | None = None,
+        scope: dict[str, t.Any] | None = None,
+    ) -> list[tuple[str, str]]:
+        headers = super().get_headers(environ, scope)
+        return [*headers, ("Retry-After", str(self.retry_after_seconds))]
+
+
+class GeneratorFailed(DynamicImagesError):
+    """A generator raised, or returned something that is not a picture.
+
+    Answered 500 with a generic body (the details go to the log, and to the
+    page only in debug mode). ``__cause__`` is the original exception.
+
+    :param label: the generator's name.
+    """
+
+    def __init__(self, label: str) -> None:
+        super().__init__(f"image generator {label} failed")
+        self.label = label

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import typing as t
 
 import flask
@@ -11,7 +12,7 @@ from . import urls
 from .exceptions import ConfigurationError, UrlBuildError
 from .registry import SPEC_OPTIONS, ImageSpec, Registry, keyword_params, make_guid
 from .state import DEFAULTS, EXTENSION_KEY, AppState, get_state
-from .views import ENDPOINT, create_blueprint
+from .views import create_blueprint
 
 if t.TYPE_CHECKING:
     from flask_caching import Cache
@@ -55,16 +56,22 @@ class DynamicImages:
             )
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
+        if self.cache is not None and self.cache not in app.extensions.get("cache", {}):
+            self.cache.init_app(app)
         state = AppState(self, app)
         if state.signer is not None:
             for spec in self.registry:
                 check_unsigned(spec, app.name)
             self._signing_apps.append(app.name)
-        if self.cache is not None and self.cache not in app.extensions.get("cache", {}):
-            self.cache.init_app(app)
         app.extensions[EXTENSION_KEY] = state
         app.register_blueprint(self.blueprint)
         app.add_template_global(self.url_for, "dynamic_image_url")
+        if "dash" in sys.modules:
+            # A Dash app made before this call is on the app already: serve
+            # its pictures under its prefix (later ones are found by a hook).
+            from .dash_callbacks import attach_current_dash_app
+
+            attach_current_dash_app(app)
 
     # -- registration ------------------------------------------------------
 
@@ -245,15 +252,18 @@ class DynamicImages:
         *,
         names: t.Sequence[str] | None = None,
         root: str | None = None,
+        blueprint: str = urls.BLUEPRINT,
     ) -> str:
         """The URL of ``spec``'s picture for ``values`` on the current app.
 
         :param names: the parameters ``values`` are for, if not all of them.
         :param root: the app's root as the browser sees it, when it differs
             from the request's script root (Dash's ``requests_pathname_prefix``).
+        :param blueprint: the name the route is registered under (a Dash
+            app's prefix has its own).
         """
         state = get_state(flask.current_app)
-        path = flask.url_for(ENDPOINT, guid=spec.guid, ext=spec.extension)
+        path = flask.url_for(f"{blueprint}.image", guid=spec.guid, ext=spec.extension)
         if root is not None and flask.has_request_context():
             path = root + path[len(flask.request.script_root) :]
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import hashlib
 import inspect
@@ -116,6 +117,26 @@ class ImageSpec:
                 raise RegistrationError(
                     f"{self.label}: parameter name {param!r} is reserved; rename it"
                 )
+        self._check_encoder_options()
+
+    def _check_encoder_options(self) -> None:
+        # Pillow ignores keywords it does not read: a typo would pass unseen.
+        names = (
+            [render.FORMATS["png"].name, *render.AUTO_PREFERENCE]
+            if self.format == AUTO
+            else [self.format]
+        )
+        known = frozenset().union(*(render.FORMATS[n].options for n in names))
+        for option in self.encoder_options:
+            if option in known:
+                continue
+            close = difflib.get_close_matches(option, [*SPEC_OPTIONS, *known], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise RegistrationError(
+                f"{self.label}: unknown option {option!r}{hint}; the options are"
+                f" {', '.join(sorted(SPEC_OPTIONS))}, and for format="
+                f"{self.format!r} Pillow's {', '.join(sorted(known))}"
+            )
 
     @property
     def extension(self) -> str:
@@ -123,23 +144,34 @@ class ImageSpec:
         return self.format
 
     @functools.cached_property
-    def _fixed_headers(self) -> list[tuple[str, str]]:
+    def _fixed_headers(self) -> tuple[tuple[str, str], ...]:
         # The same for every picture of this generator: worked out once.
         cache_control = ["public" if self.public else "private"]
         cache_control.append(
             "no-cache" if self.max_age is None else f"max-age={self.max_age}"
         )
-        headers = [
-            ("Cache-Control", ", ".join(cache_control)),
-            ("X-Content-Type-Options", "nosniff"),
-        ]
+        return (("Cache-Control", ", ".join(cache_control)), *self._other_headers)
+
+    @functools.cached_property
+    def _other_headers(self) -> tuple[tuple[str, str], ...]:
+        headers = [("X-Content-Type-Options", "nosniff")]
         if self.format == AUTO:
             headers.append(("Vary", "Accept"))
-        return headers
+        return tuple(headers)
 
-    def headers(self, etag: str) -> list[tuple[str, str]]:
-        """The HTTP headers of a picture (or a 304) with this ETag."""
-        return [("ETag", quote_etag(etag)), *self._fixed_headers]
+    def headers(self, etag: str, store: bool = True) -> list[tuple[str, str]]:
+        """The HTTP headers of a picture (or a 304) with this ETag.
+
+        :param store: caches may keep it; ``False`` (a URL of another
+            version than the server's) sends ``no-store``.
+        """
+        if store:
+            return [("ETag", quote_etag(etag)), *self._fixed_headers]
+        return [
+            ("ETag", quote_etag(etag)),
+            ("Cache-Control", "no-store"),
+            *self._other_headers,
+        ]
 
     @property
     def cached(self) -> bool:

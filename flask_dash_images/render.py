@@ -26,6 +26,17 @@ class Format(t.NamedTuple):
     modes: frozenset[str]
     magic: t.Callable[[bytes], bool]
     defaults: t.Mapping[str, t.Any]
+    #: The keyword arguments Pillow's ``save`` reads for this format (from
+    #: Pillow's plugins); any other name would be silently ignored by Pillow.
+    options: frozenset[str]
+
+
+def _options(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
+# What every Pillow plugin below reads as well.
+_COMMON = "dpi exif icc_profile xmp"
 
 
 FORMATS: dict[str, Format] = {
@@ -43,6 +54,10 @@ FORMATS: dict[str, Format] = {
             # pictures and the same bytes on busy ones; level 6 (Pillow's
             # default) costs 1.5-3.2x the time.
             {"compress_level": 1, "compress_type": 3},
+            _options(
+                f"{_COMMON} bits chromaticity compress_level compress_type"
+                " dictionary gamma optimize pnginfo transparency"
+            ),
         ),
         Format(
             "jpeg",
@@ -51,6 +66,11 @@ FORMATS: dict[str, Format] = {
             frozenset({"L", "RGB", "CMYK"}),
             lambda b: b.startswith(b"\xff\xd8\xff"),
             {"quality": 85},
+            _options(
+                f"{_COMMON} comment keep_rgb optimize progression progressive"
+                " qtables quality restart_marker_blocks restart_marker_rows smooth"
+                " streamtype subsampling"
+            ),
         ),
         Format(
             "webp",
@@ -59,6 +79,7 @@ FORMATS: dict[str, Format] = {
             frozenset({"RGB", "RGBA"}),
             lambda b: b[:4] == b"RIFF" and b[8:12] == b"WEBP",
             {"quality": 80, "method": 0},
+            _options(f"{_COMMON} alpha_quality exact lossless method quality"),
         ),
         Format(
             "gif",
@@ -67,6 +88,7 @@ FORMATS: dict[str, Format] = {
             frozenset({"L", "P"}),
             lambda b: b[:6] in (b"GIF87a", b"GIF89a"),
             {},
+            _options("comment interlace optimize palette transparency"),
         ),
         Format(
             "avif",
@@ -75,6 +97,10 @@ FORMATS: dict[str, Format] = {
             frozenset({"RGB", "RGBA"}),
             lambda b: b[4:12] in (b"ftypavif", b"ftypavis"),
             {"quality": 60, "speed": 8},
+            _options(
+                f"{_COMMON} advanced alpha_premultiplied autotiling codec"
+                " max_threads quality range speed subsampling tile_cols tile_rows"
+            ),
         ),
     ]
 }
@@ -89,19 +115,32 @@ def available_formats() -> tuple[str, ...]:
     return tuple(name for name in FORMATS if FORMATS[name].pillow in Image.SAVE)
 
 
-#: What ``format="auto"`` may choose, best first, when the client names it.
+#: What ``format="auto"`` may choose when the client names it, best first
+#: among equal q-values; PNG is the fallback every client decodes.
 AUTO_PREFERENCE = ("webp", "avif")
 
 
 def negotiate(accept: t.Iterable[tuple[str, float]]) -> Format:
-    """The format for ``format="auto"``: the first of :data:`AUTO_PREFERENCE`
-    that the Accept header names explicitly, else PNG (which every client
-    decodes, including those that send ``*/*``)."""
-    named = {value for value, quality in accept if quality > 0}
-    for name in AUTO_PREFERENCE:
-        if FORMATS[name].mimetype in named and name in available_formats():
-            return FORMATS[name]
-    return FORMATS["png"]
+    """The format for ``format="auto"``, by the Accept header's q-values.
+
+    WebP and AVIF count only when named explicitly (a client that sends
+    ``*/*`` may not decode them); PNG counts with its own q-value or that of
+    ``image/*`` or ``*/*``, and is the answer when nothing else is acceptable.
+    Equal q-values go to the first of :data:`AUTO_PREFERENCE`, then PNG.
+    """
+    named: dict[str, float] = {}
+    for value, quality in accept:
+        named.setdefault(value, quality)
+    png = named.get("image/png", named.get("image/*", named.get("*/*", 1.0)))
+    candidates = [
+        (FORMATS[name], named.get(FORMATS[name].mimetype, 0.0))
+        for name in AUTO_PREFERENCE
+        if name in available_formats()
+    ]
+    candidates.append((FORMATS["png"], png))
+    # max() keeps the first of equals: the preference order breaks ties.
+    best, quality = max(candidates, key=lambda candidate: candidate[1])
+    return best if quality > 0 else FORMATS["png"]
 
 
 def encode(
@@ -122,31 +161,39 @@ def encode(
                 f"the generator returned {len(data)} bytes that are not {fmt.name}"
             )
         return data
-    image = to_image(result)
-    width, height = image.size
-    if max_pixels is not None and width * height > max_pixels:
-        raise RenderError(
-            f"the picture is {width}x{height}, more than the {max_pixels} pixels"
-            " DASH_IMAGES_MAX_PIXELS allows"
-        )
+    image = to_image(result, max_pixels)
+    _check_size(image.size, max_pixels)
     buffer = io.BytesIO()
     _convert(image, fmt).save(buffer, fmt.pillow, **{**fmt.defaults, **options})
     return buffer.getvalue()
 
 
-def to_image(result: t.Any) -> Image.Image:
-    """A Pillow image for a result: an image, an array or a figure."""
+def to_image(result: t.Any, max_pixels: int | None = None) -> Image.Image:
+    """A Pillow image for a result: an image, an array or a figure.
+
+    :raises RenderError: a figure would be larger than ``max_pixels``: its
+        size is known before it is drawn, so it is refused without the work.
+    """
     if isinstance(result, Image.Image):
         return result
     module = type(result).__module__.partition(".")[0]
     if module == "numpy":
         return _from_array(result)
     if module == "matplotlib" and hasattr(result, "savefig"):
-        return _from_figure(result)
+        return _from_figure(result, max_pixels)
     raise RenderError(
         f"the generator returned {type(result).__module__}.{type(result).__qualname__},"
         " not a picture (a PIL image, a numpy array, a matplotlib Figure or bytes)"
     )
+
+
+def _check_size(size: tuple[int, int], max_pixels: int | None) -> None:
+    width, height = size
+    if max_pixels is not None and width * height > max_pixels:
+        raise RenderError(
+            f"the picture is {width}x{height}, more than the {max_pixels} pixels"
+            " DASH_IMAGES_MAX_PIXELS allows"
+        )
 
 
 def _convert(image: Image.Image, fmt: Format) -> Image.Image:
@@ -200,12 +247,14 @@ def _from_array(array: t.Any) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(array))
 
 
-def _from_figure(figure: t.Any) -> Image.Image:
+def _from_figure(figure: t.Any, max_pixels: int | None) -> Image.Image:
     # A canvas of its own: no pyplot state, no GUI backend, safe in threads.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = FigureCanvasAgg(figure)
     try:
+        # Size x dpi is what drawing allocates: refuse before drawing.
+        _check_size(canvas.get_width_height(physical=True), max_pixels)
         canvas.draw()  # type: ignore[no-untyped-call]
         size = canvas.get_width_height(physical=True)
         rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import typing as t
 
 from flask import Flask
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from . import urls
+from .cache_guard import GuardedCache, check_timeouts
 from .exceptions import ConfigurationError
+from .flight import RenderSlots
+from .service import RenderService
 
 if t.TYPE_CHECKING:
     from flask_caching import Cache
@@ -31,6 +37,16 @@ DEFAULTS: dict[str, t.Any] = {
     "DASH_IMAGES_MAX_URL_LENGTH": 3800,
     # 4096 x 4096: about 64 MiB as RGBA, what one request may make a worker hold.
     "DASH_IMAGES_MAX_PIXELS": 4096 * 4096,
+    # Generator calls at once per process: the default of Python's own
+    # ThreadPoolExecutor, CPUs + 4 (at most 32): enough to overlap I/O-bound
+    # generators, a bound on memory and on CPU-bound ones.
+    "DASH_IMAGES_MAX_RENDERS": min(32, (os.cpu_count() or 1) + 4),
+    # Seconds a request waits for a render slot before a 503.
+    "DASH_IMAGES_RENDER_WAIT": 5.0,
+    # Seconds a failing server cache is skipped before it is tried again.
+    "DASH_IMAGES_CACHE_RETRY": 30.0,
+    # Seconds a signed URL stays valid (None: for good).
+    "DASH_IMAGES_URL_MAX_AGE": None,
 }
 
 
@@ -46,33 +62,101 @@ class AppState:
     def __init__(self, extension: DynamicImages, app: Flask) -> None:
         config = app.config
         self.extension = extension
-        self.cache: Cache | None = extension.cache
         self.version = _optional_name(config, "DASH_IMAGES_VERSION")
         self.max_url_length = _positive_int(config, "DASH_IMAGES_MAX_URL_LENGTH")
-        self.max_pixels = _positive_int(config, "DASH_IMAGES_MAX_PIXELS")
-        self.signer: Signer | None = _signer(config)
+        self.url_max_age = _optional_positive_int(config, "DASH_IMAGES_URL_MAX_AGE")
+        self.signer: Signer | None = _signer(config, self.url_max_age is not None)
+        self.service = RenderService(
+            slots=RenderSlots(
+                _positive_int(config, "DASH_IMAGES_MAX_RENDERS"),
+                _seconds(config, "DASH_IMAGES_RENDER_WAIT"),
+            ),
+            max_pixels=_positive_int(config, "DASH_IMAGES_MAX_PIXELS"),
+            cache=_guarded_cache(app, extension.cache),
+            logger=app.logger,
+        )
+        # Where Dash apps' pictures are served: routes_pathname_prefix ->
+        # the blueprint's name there, and the browser's root if not the
+        # request's (see :meth:`serve_dash_prefix`).
+        self.dash_routes: dict[str, tuple[str, str | None]] = {}
+        self._dash_blueprints: set[str] = set()
+
+    def serves(self, spec: ImageSpec, blueprint: str | None) -> bool:
+        """Whether the blueprint registered as ``blueprint`` serves ``spec``:
+        a Dash generator only under a Dash app's prefix, a plain one only at
+        the app's root."""
+        if spec.keywords:
+            return blueprint == urls.BLUEPRINT
+        return blueprint in self._dash_blueprints
+
+    def serve_dash_prefix(
+        self, app: Flask, routes_prefix: str, requests_prefix: str
+    ) -> None:
+        """Serve Dash pictures under a Dash app's ``routes_pathname_prefix``,
+        so that whatever guards the prefix guards them too.
+
+        :param requests_prefix: Dash's ``requests_pathname_prefix``: the same
+            prefix as the browser sees it (behind a proxy that strips a path).
+        :raises ConfigurationError: the app has already served a request.
+        """
+        if routes_prefix in self.dash_routes:
+            return
+        name = urls.BLUEPRINT
+        if routes_prefix != "/":
+            digest = hashlib.blake2b(routes_prefix.encode(), digest_size=6)
+            name = f"{urls.BLUEPRINT}_{digest.hexdigest()}"
+            if app._got_first_request:
+                raise ConfigurationError(
+                    f"the Dash app at {routes_prefix!r} got its first image"
+                    f" callback after the app {app.name!r} served requests;"
+                    " register image callbacks before the app serves"
+                )
+            app.register_blueprint(
+                self.extension.blueprint, name=name, url_prefix=routes_prefix[:-1]
+            )
+        root = None
+        if requests_prefix != routes_prefix and requests_prefix.endswith(routes_prefix):
+            root = requests_prefix[: len(requests_prefix) - len(routes_prefix)]
+        self.dash_routes[routes_prefix] = (name, root)
+        self._dash_blueprints.add(name)
 
     def sign(self, filename: str, query: str) -> str:
         """``query`` with its signature appended, if this app signs."""
         if self.signer is None:
             return query
         payload = urls.signed_payload(filename, query)
-        signature = self.signer.get_signature(payload).decode("ascii")
+        if isinstance(self.signer, TimestampSigner):
+            # "<timestamp>.<signature>": what sign() appends after the payload.
+            signature = self.signer.sign(payload)[len(payload) + 1 :].decode()
+        else:
+            signature = self.signer.get_signature(payload).decode("ascii")
         return "&".join(filter(None, [query, f"{urls.SIGNATURE}={signature}"]))
 
-    def signature_ok(
+    def check_signature(
         self, filename: str, query: bytes, signature: bytes | None
-    ) -> bool:
-        """Whether a request's query carries a valid signature, if this app signs.
+    ) -> str | None:
+        """What is wrong with a request's signature, if this app signs.
 
         Old keys in ``SECRET_KEY_FALLBACKS`` are accepted too.
+
+        :returns: ``None`` when it is good (or the app does not sign), else
+            why not, for the client.
         """
         if self.signer is None:
-            return True
+            return None
+        if signature is None:
+            return "the URL's signature is missing"
         payload = urls.signed_payload(filename, query)
-        return signature is not None and self.signer.verify_signature(
-            payload, signature
-        )
+        if not isinstance(self.signer, TimestampSigner):
+            ok = self.signer.verify_signature(payload, signature)
+            return None if ok else "the URL's signature is wrong"
+        try:
+            self.signer.unsign(payload + b"." + signature, max_age=self.url_max_age)
+        except SignatureExpired:
+            return "the URL has expired"
+        except BadSignature:
+            return "the URL's signature is wrong"
+        return None
 
     def version_for(self, spec: ImageSpec) -> str | None:
         """The version a URL carries: the app's and the generator's.
@@ -101,7 +185,7 @@ def get_state(app: Flask) -> AppState:
     return t.cast(AppState, state)
 
 
-def _signer(config: t.Mapping[str, t.Any]) -> Signer | None:
+def _signer(config: t.Mapping[str, t.Any], timed: bool) -> Signer | None:
     sign = config["DASH_IMAGES_SIGN"]
     secret_key = config.get("SECRET_KEY")
     if sign not in (None, True, False):
@@ -112,7 +196,36 @@ def _signer(config: t.Mapping[str, t.Any]) -> Signer | None:
         )
     if sign is False or not secret_key:
         return None
-    return urls.make_signer(secret_key, config.get("SECRET_KEY_FALLBACKS") or ())
+    return urls.make_signer(
+        secret_key, config.get("SECRET_KEY_FALLBACKS") or (), timed=timed
+    )
+
+
+def _guarded_cache(app: Flask, cache: Cache | None) -> GuardedCache | None:
+    if cache is None:
+        return None
+    # The backend itself, so the render service needs no app context.
+    backend = app.extensions["cache"][cache]
+    problem = check_timeouts(backend)
+    if problem is not None:
+        raise ConfigurationError(f"DynamicImages(cache=...): {problem}")
+    retry = _seconds(app.config, "DASH_IMAGES_CACHE_RETRY")
+    return GuardedCache(backend, retry, app.logger)
+
+
+def _seconds(config: t.Mapping[str, t.Any], key: str) -> float:
+    value = config[key]
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not 0 <= value < float("inf")
+    ):
+        raise ConfigurationError(f"{key} must be seconds (0 or more), not {value!r}")
+    return float(value)
+
+
+def _optional_positive_int(config: t.Mapping[str, t.Any], key: str) -> int | None:
+    return None if config[key] is None else _positive_int(config, key)
 
 
 def _positive_int(config: t.Mapping[str, t.Any], key: str) -> int:

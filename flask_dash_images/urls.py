@@ -13,12 +13,14 @@ import re
 import typing as t
 from urllib.parse import quote, unquote_to_bytes
 
-from itsdangerous import Signer
+from itsdangerous import Signer, TimestampSigner
 
 from . import codec
 from .exceptions import BadParameter
 
 __all__ = [
+    "BLUEPRINT",
+    "ROUTE",
     "SIGNATURE",
     "VERSION",
     "RESERVED",
@@ -27,6 +29,11 @@ __all__ = [
     "split_signature",
     "make_signer",
 ]
+
+#: The image route below an app's root (or a Dash app's prefix), and the
+#: blueprint that serves it there.
+ROUTE = "/image_generator/"
+BLUEPRINT = "dash_images"
 
 SIGNATURE = "_sig"
 VERSION = "_v"
@@ -38,7 +45,8 @@ RESERVED = frozenset({SIGNATURE, VERSION})
 # would change the bytes a signature covers.
 _SAFE = "!*(),:"
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
-_SIGNATURE_TAIL = re.compile(rb"(?:^|&)_sig=([A-Za-z0-9_\-]*)$")
+# A signature is URL-safe base64; a timed one is "<timestamp>.<signature>".
+_SIGNATURE_TAIL = re.compile(rb"(?:^|&)_sig=([A-Za-z0-9_\-.]*)$")
 
 
 def quote_component(text: str) -> str:
@@ -96,6 +104,8 @@ def decode_query(
             continue
         try:
             values[name] = codec.loads(raw[name])
+        except codec.TooDeep as error:
+            raise BadParameter(f"parameter {name!r}: {error}") from None
         except ValueError:
             raise BadParameter(f"parameter {name!r} is not valid JSON") from None
     return values, version
@@ -116,11 +126,18 @@ def signed_payload(path: str, query: str | bytes) -> bytes:
     return path.encode("utf-8") + b"?" + query
 
 
-def make_signer(secret_key: t.Any, fallbacks: t.Sequence[t.Any] = ()) -> Signer:
-    """A signer that signs with ``secret_key`` and also accepts ``fallbacks``."""
+def make_signer(
+    secret_key: t.Any, fallbacks: t.Sequence[t.Any] = (), *, timed: bool = False
+) -> Signer:
+    """A signer that signs with ``secret_key`` and also accepts ``fallbacks``.
+
+    :param timed: a :class:`~itsdangerous.TimestampSigner`, whose signatures
+        carry the time they were made, so that they can expire.
+    """
     # itsdangerous signs with the last key and verifies with any.
     keys = [*reversed(list(fallbacks)), secret_key]
-    return Signer(keys, salt="flask-dash-images.url", digest_method=hashlib.sha256)
+    cls = TimestampSigner if timed else Signer
+    return cls(keys, salt="flask-dash-images.url", digest_method=hashlib.sha256)
 
 
 def _unquote(data: bytes, what: str) -> str:

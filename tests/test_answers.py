@@ -138,8 +138,7 @@ def test_a_result_that_is_not_a_picture_is_500_and_logged(
     assert "dict" in caplog.text and "not a picture" in caplog.text
 
 
-def test_debug_mode_gives_the_same_generic_500(images, app, square):
-    app.debug = True
+def test_without_debug_a_failing_generator_gets_a_generic_500(images, app, square):
     app.testing = False
     response = app.test_client().get(url(images, app, size=13))
     assert response.status_code == 500

@@ -77,10 +77,12 @@ def test_hidpi_with_all_outputs(dash_factory, images):
 
 
 @pytest.mark.parametrize("scale", ["3", "1.0", "%221%22", "0"])
-def test_scale_must_be_1_or_2(images, client, scale):
+def test_scale_must_be_1_or_2(dash_factory, images, scale):
+    dash_app = dash_factory(html.Div([dcc.Input(id="n", value=3), html.Img(id="img")]))
     images.callback(Output("img", "src"), Input("n", "value"), hidpi=True, name="sw")(
         swatch
     )
+    client = dash_app.server.test_client()
     assert client.get("/image_generator/sw.png?size=2&scale=2").status_code == 200
     response = client.get(f"/image_generator/sw.png?size=2&scale={scale}")
     assert response.status_code == 400

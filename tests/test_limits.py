@@ -38,14 +38,72 @@ def test_building_a_longer_url_fails_clearly(app_factory, images, echo):
     assert "an id or a key" in str(error.value)
 
 
-def test_a_dash_callback_with_too_much_data_fails_in_the_callback(dash_factory, images):
+def nested(depth):
+    value = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        (list(range(2000)), "DASH_IMAGES_MAX_URL_LENGTH"),
+        ("x" * 5000, "DASH_IMAGES_MAX_URL_LENGTH"),
+        (nested(400), "nest deeper than 32 levels"),
+        (nested(33), "nest deeper than 32 levels"),
+        (float("nan"), "not a JSON number"),
+        (float("inf"), "not a JSON number"),
+    ],
+    ids=["long list", "long string", "400 deep", "33 deep", "NaN", "Infinity"],
+)
+def test_a_value_no_url_can_hold_leaves_the_picture_as_it_is(
+    dash_factory, images, caplog, value, why
+):
     dash_app = dash_factory(html.Div([dcc.Store(id="data"), html.Img(id="img")]))
     images.callback(Output("img", "src"), Input("data", "data"))(
         lambda data: Image.new("L", (1, 1))
     )
+    body = {
+        "output": "img.src",
+        "outputs": {"id": "img", "property": "src"},
+        "inputs": [{"id": "data", "property": "data", "value": value}],
+        "changedPropIds": ["data.data"],
+    }
+    client = dash_app.server.test_client()
+    with caplog.at_level(logging.WARNING):
+        response = client.post("/_dash-update-component", json=body)
+    # Dash's answer to PreventUpdate: no content, the src stays as it was.
+    assert response.status_code == 204
+    (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert why in record.getMessage()
+    assert "the picture is left as it is" in record.getMessage()
+
+
+def test_32_levels_of_nesting_are_a_value(dash_factory, images):
+    dash_app = dash_factory(html.Div([dcc.Store(id="data"), html.Img(id="img")]))
+    seen = []
+    images.callback(Output("img", "src"), Input("data", "data"))(
+        lambda data: seen.append(data) or Image.new("L", (1, 1))
+    )
     page = DashBrowser(dash_app)
-    with pytest.raises(UrlBuildError, match="DASH_IMAGES_MAX_URL_LENGTH"):
-        page.update("img.src", [list(range(2000))])
+    response = page.get(page.update("img.src", [nested(32)]))
+    assert response.status_code == 200
+    assert seen == [nested(32)]
+
+
+@pytest.mark.parametrize(("depth", "status"), [(32, 200), (33, 400), (400, 400)])
+def test_the_route_refuses_values_nested_deeper_than_32(client, images, depth, status):
+    images.generator(name="deep", deterministic=True)(lambda v: Image.new("L", (1, 1)))
+    response = client.get(
+        "/image_generator/deep.png?v=" + "%5B" * depth + "%5D" * depth
+    )
+    assert response.status_code == status
+    if status == 400:
+        assert response.get_data(as_text=True) == (
+            "400 Bad Request: parameter 'v': lists and objects nest deeper"
+            " than 32 levels\n"
+        )
 
 
 def test_the_route_answers_414_to_longer_queries(app, client, echo):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
 from flask import Flask
 from flask_caching import Cache
 from PIL import Image
 
-from flask_dash_images import DynamicImages
+from flask_dash_images import ConfigurationError, DynamicImages
 
 
 @pytest.fixture
@@ -97,9 +98,10 @@ def test_cache_timeout_reaches_the_cache(
 ):
     register_tile(deterministic=True, cache_timeout=17)
     timeouts = []
-    original = cache.set
+    backend = app.extensions["cache"][cache]
+    original = backend.set
     monkeypatch.setattr(
-        cache,
+        backend,
         "set",
         lambda k, v, timeout=None: (
             timeouts.append(timeout),
@@ -110,18 +112,103 @@ def test_cache_timeout_reaches_the_cache(
     assert timeouts == [17]
 
 
-def test_a_cache_that_fails_costs_speed_not_the_request(register_tile, calls, caplog):
-    # Nothing listens on port 1: every cache call fails.
-    cache = Cache(
-        config={"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": "redis://127.0.0.1:1/0"}
+def redis_cache(url: str, **options: float) -> Cache:
+    return Cache(
+        config={
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": url,
+            "CACHE_OPTIONS": options,
+        }
+    )
+
+
+def failing_app(calls, **config):
+    # Nothing listens on port 1: every cache call fails at once.
+    cache = redis_cache(
+        "redis://127.0.0.1:1/0", socket_timeout=0.5, socket_connect_timeout=0.5
     )
     images = DynamicImages(cache=cache)
-    images.generator(name="tile", deterministic=True)(
-        lambda shade: Image.new("L", (2, 2), shade)
-    )
+
+    @images.generator(name="tile", deterministic=True)
+    def tile(shade):
+        calls.append(shade)
+        return Image.new("L", (2, 2), shade)
+
     app = Flask(__name__)
+    app.config.update(config)
     images.init_app(app)
+    return images, app
+
+
+def test_a_cache_that_fails_costs_speed_not_the_request(calls, caplog):
+    images, app = failing_app(calls)
     with caplog.at_level(logging.WARNING):
         response = get(images, app, app.test_client(), shade=3)
     assert response.status_code == 200
-    assert "Image cache get failed" in caplog.text
+    assert calls == [3]
+    assert "Image cache get failed (ConnectionError" in caplog.text
+
+
+def test_a_failing_cache_is_skipped_and_logged_once_per_opening(calls, caplog):
+    images, app = failing_app(calls, DASH_IMAGES_CACHE_RETRY=60)
+    backend = app.extensions["cache"][images.cache]
+    tries = []
+    original = backend.get
+    backend.get = lambda key: (tries.append(key), original(key))[1]
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        statuses = [get(images, app, client, shade=s).status_code for s in range(10)]
+    assert statuses == [200] * 10
+    assert len(tries) == 1
+    warnings = [r for r in caplog.records if "Image cache" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "skipping the cache for 60s" in warnings[0].getMessage()
+
+
+def test_the_cache_is_tried_again_after_the_retry_interval(calls, caplog):
+    images, app = failing_app(calls, DASH_IMAGES_CACHE_RETRY=0.2)
+    backend = app.extensions["cache"][images.cache]
+    client = app.test_client()
+    with caplog.at_level(logging.WARNING):
+        get(images, app, client, shade=1)
+        time.sleep(0.3)
+        # The cache answers again: the next request uses it, and says so once.
+        store = {}
+        backend.get = store.get
+        backend.set = lambda key, value, timeout=None: store.__setitem__(key, value)
+        get(images, app, client, shade=2)
+        get(images, app, client, shade=2)
+    assert calls == [1, 2]
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("skipping the cache" in m for m in messages) == 1
+    assert sum("answers again" in m for m in messages) == 1
+
+
+def test_a_redis_client_that_could_wait_forever_is_refused_at_init_app():
+    images = DynamicImages(cache=redis_cache("redis://127.0.0.1:1/0"))
+    with pytest.raises(ConfigurationError) as error:
+        images.init_app(Flask(__name__))
+    message = str(error.value)
+    assert "socket_timeout" in message and "CACHE_OPTIONS" in message
+
+
+def test_a_url_of_another_version_is_never_stored(
+    images, app_factory, register_tile, calls, cache
+):
+    register_tile(deterministic=True, max_age=60)
+    app = app_factory(DASH_IMAGES_VERSION="2")
+    client = app.test_client()
+    with app.test_request_context():
+        url = images.url_for("tile", shade=5)
+    assert "_v=2" in url
+    old = url.replace("_v=2", "_v=1")
+    for _ in range(2):
+        response = client.get(old)
+        assert response.status_code == 200
+        assert response.headers["Cache-Control"] == "no-store"
+    assert calls == [5, 5]
+    current = client.get(url)
+    assert current.headers["Cache-Control"] == "private, max-age=60"
+    assert current.headers["ETag"] != response.headers["ETag"]
+    assert client.get(url).status_code == 200
+    assert calls == [5, 5, 5]

@@ -1,0 +1,108 @@
+"""Concurrency control for renders in one process: slots and single-flight.
+
+:class:`RenderSlots` caps how many generators run at once, and how long a
+request waits for its turn. :class:`SingleFlight` lets identical concurrent
+requests share one render. Both use only :mod:`threading`, so they work in
+gunicorn's sync and gthread workers alike (and under gevent, which patches it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import typing as t
+
+from .exceptions import RenderBusy
+
+__all__ = ["RenderSlots", "SingleFlight"]
+
+T = t.TypeVar("T")
+
+
+class RenderSlots:
+    """At most ``size`` renders at once; a request waits ``wait`` seconds.
+
+    :param size: how many generator calls may run at once.
+    :param wait: seconds to wait for a free slot before giving up.
+    """
+
+    def __init__(self, size: int, wait: float) -> None:
+        self.size = size
+        self.wait = wait
+        self._semaphore = threading.BoundedSemaphore(size)
+        self._lock = threading.Lock()
+        self._in_use = 0
+
+    @property
+    def in_use(self) -> int:
+        """How many slots are taken now."""
+        return self._in_use
+
+    @contextlib.contextmanager
+    def slot(self) -> t.Iterator[None]:
+        """Hold a slot for the block.
+
+        :raises RenderBusy: no slot came free within :attr:`wait` seconds.
+        """
+        if not self._semaphore.acquire(timeout=self.wait):
+            raise RenderBusy(self.wait)
+        with self._lock:
+            self._in_use += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_use -= 1
+            self._semaphore.release()
+
+
+class _Flight:
+    __slots__ = ("done", "error", "result")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: t.Any = None
+        self.error: BaseException | None = None
+
+
+class SingleFlight:
+    """Identical concurrent calls run once; the others wait and share it.
+
+    Only calls in flight at the same moment are shared: once the first
+    finishes, the next identical call runs again (the cache, not this, keeps
+    results). Its exception, if it raises, reaches every waiter too.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[str, _Flight] = {}
+
+    def run(self, key: str, function: t.Callable[[], T]) -> tuple[T, bool]:
+        """Run ``function`` once for all concurrent callers with ``key``.
+
+        :returns: its result, and whether this call ran it (``False``: the
+            result was shared from another caller's run).
+        """
+        with self._lock:
+            flight = self._flights.get(key)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+        if not leader:
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return t.cast(T, flight.result), False
+        try:
+            flight.result = function()
+        except BaseException as error:
+            flight.error = error
+            raise
+        finally:
+            with self._lock:
+                del self._flights[key]
+            flight.done.set()
+        return t.cast(T, flight.result), True
+
+    def __len__(self) -> int:
+        return len(self._flights)

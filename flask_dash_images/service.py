@@ -1,0 +1,132 @@
+"""The render pipeline behind the HTTP adapter; it knows nothing of HTTP.
+
+For one picture: the server cache (behind its breaker) -> single-flight for
+identical concurrent requests -> a render slot (or :class:`RenderBusy`) ->
+the generator -> limits -> encode, timing each step. One service per app,
+built by :class:`~.state.AppState` from the app's configuration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+import typing as t
+
+from werkzeug.exceptions import HTTPException
+
+from . import render
+from .exceptions import GeneratorFailed
+from .flight import RenderSlots, SingleFlight
+from .logs import describe
+
+if t.TYPE_CHECKING:
+    from .cache_guard import GuardedCache
+    from .registry import ImageSpec
+
+__all__ = ["Picture", "RenderService"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Picture:
+    """An encoded picture and how it was had.
+
+    :param data: the encoded bytes.
+    :param timings: ``(step, seconds)`` for each step taken: ``cache`` (the
+        lookup), ``generator``, ``encode``.
+    :param hit: it came from the server cache.
+    :param shared: another request's render, done at the same time, made it.
+    """
+
+    data: bytes
+    timings: tuple[tuple[str, float], ...]
+    hit: bool = False
+    shared: bool = False
+
+
+class RenderService:
+    """Turns a generator and its values into encoded bytes, within limits.
+
+    :param slots: the render slots of this process (for this app).
+    :param max_pixels: the largest picture, checked before drawing where the
+        size is known beforehand (a matplotlib figure), else after.
+    :param cache: the server cache, or ``None``.
+    :param logger: where generator failures are logged.
+    """
+
+    def __init__(
+        self,
+        *,
+        slots: RenderSlots,
+        max_pixels: int,
+        cache: GuardedCache | None,
+        logger: logging.Logger,
+    ) -> None:
+        self.slots = slots
+        self.max_pixels = max_pixels
+        self.cache = cache
+        self.logger = logger
+        self._flight = SingleFlight()
+
+    def picture(
+        self,
+        spec: ImageSpec,
+        values: t.Mapping[str, t.Any],
+        fmt: render.Format,
+        key: str | None = None,
+        store: bool = False,
+    ) -> Picture:
+        """The picture of ``spec`` for ``values`` in ``fmt``.
+
+        :param key: what the picture depends on, for a deterministic
+            generator: identical concurrent requests (same key) render once.
+        :param store: the server cache may serve and keep it (the generator
+            is cached and the URL's version is this server's).
+        :raises RenderBusy: no render slot came free in time.
+        :raises GeneratorFailed: the generator raised or returned no picture
+            (logged here, with its traceback).
+        :raises HTTPException: the generator aborted with an HTTP error.
+        """
+        cache = self.cache if store and key is not None else None
+        lookup: tuple[tuple[str, float], ...] = ()
+        if cache is not None:
+            started = time.perf_counter()
+            data = cache.get(key)  # type: ignore[arg-type]
+            lookup = (("cache", time.perf_counter() - started),)
+            if data is not None:
+                return Picture(data, lookup, hit=True)
+        if key is None:
+            return self._render(spec, values, fmt, lookup)
+        picture, ran = self._flight.run(
+            key, lambda: self._render(spec, values, fmt, lookup)
+        )
+        if not ran:
+            return dataclasses.replace(picture, shared=True)
+        if cache is not None:
+            # store is only asked for when cache_timeout is not False.
+            cache.set(key, picture.data, spec.cache_timeout)
+        return picture
+
+    def _render(
+        self,
+        spec: ImageSpec,
+        values: t.Mapping[str, t.Any],
+        fmt: render.Format,
+        timings: tuple[tuple[str, float], ...],
+    ) -> Picture:
+        with self.slots.slot():
+            try:
+                started = time.perf_counter()
+                result = spec.call(values)
+                called = time.perf_counter()
+                data = render.encode(result, fmt, spec.encoder_options, self.max_pixels)
+                encoded = time.perf_counter()
+            except HTTPException:
+                raise
+            except Exception as error:
+                self.logger.error(
+                    "Image generator %s failed\n%s", spec.label, describe(error)
+                )
+                raise GeneratorFailed(spec.label) from error
+        steps = (("generator", called - started), ("encode", encoded - called))
+        return Picture(data, (*timings, *steps))
