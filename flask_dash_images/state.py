@@ -72,7 +72,9 @@ class AppState:
                 _seconds(config, "DASH_IMAGES_RENDER_WAIT"),
             ),
             max_pixels=_positive_int(config, "DASH_IMAGES_MAX_PIXELS"),
-            cache=_guarded_cache(app, extension.cache),
+            cache=_guarded_cache(
+                app, extension.cache, _seconds(config, "DASH_IMAGES_CACHE_RETRY")
+            ),
             logger=app.logger,
         )
         # Where Dash apps' pictures are served: routes_pathname_prefix ->
@@ -201,7 +203,9 @@ def _signer(config: t.Mapping[str, t.Any], timed: bool) -> Signer | None:
     )
 
 
-def _guarded_cache(app: Flask, cache: Cache | None) -> GuardedCache | None:
+def _guarded_cache(
+    app: Flask, cache: Cache | None, retry: float
+) -> GuardedCache | None:
     if cache is None:
         return None
     # The backend itself, so the render service needs no app context.
@@ -209,7 +213,6 @@ def _guarded_cache(app: Flask, cache: Cache | None) -> GuardedCache | None:
     problem = check_timeouts(backend)
     if problem is not None:
         raise ConfigurationError(f"DynamicImages(cache=...): {problem}")
-    retry = _seconds(app.config, "DASH_IMAGES_CACHE_RETRY")
     return GuardedCache(backend, retry, app.logger)
 
 

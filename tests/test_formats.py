@@ -89,6 +89,13 @@ def test_an_unknown_format_fails_at_decoration(images):
         ("image/png", "image/png"),
         ("*/*", "image/png"),
         ("", "image/png"),
+        ("image/webp;q=0.1, image/png;q=1", "image/png"),
+        ("image/webp;q=0, image/png", "image/png"),
+        ("image/webp;q=0", "image/png"),
+        ("image/png;q=0.5, image/webp;q=0.9", "image/webp"),
+        ("image/png;q=0, image/webp;q=0.2", "image/webp"),
+        ("image/webp;q=0.5, image/*;q=0.5", "image/webp"),
+        ("image/webp;q=0.4, */*;q=0.5", "image/png"),
         pytest.param(
             "image/avif,*/*",
             "image/avif",
@@ -205,3 +212,55 @@ def test_encoder_options_reach_pillow_from_dash_callbacks(
     small, large = (page.get(page.update(f"{o}.src", [1])) for o in "ab")
     assert small.mimetype == large.mimetype == "image/jpeg"
     assert len(small.data) < len(large.data) / 2
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (
+            {"deterministc": True},
+            "unknown option 'deterministc' (did you mean 'deterministic'?)",
+        ),
+        ({"quality": 80}, "unknown option 'quality'"),
+        ({"format": "jpeg", "lossless": True}, "unknown option 'lossless'"),
+        ({"responsive": True}, "unknown option 'responsive'"),
+        ({"compress_levle": 3}, "did you mean 'compress_level'?"),
+    ],
+)
+def test_an_option_pillow_would_ignore_fails_at_decoration(images, options, message):
+    with pytest.raises(RegistrationError) as error:
+        register(images, "typo", **options)
+    assert message in str(error.value)
+    assert len(images.registry) == 0
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"format": "jpeg", "quality": 70, "progressive": True},
+        {"format": "webp", "lossless": True},
+        {"format": "auto", "quality": 70, "lossless": True},
+        {"compress_level": 9, "optimize": True},
+        {"format": "gif", "interlace": False},
+    ],
+)
+def test_options_of_the_format_are_accepted(images, app, client, options):
+    register(images, "fine", **options)
+    _, response = fetch(images, app, client, "fine")
+    assert response.status_code == 200
+
+
+def test_option_typos_fail_on_every_decorator(images, dash_factory):
+    from dash import Input, Output, html
+
+    from flask_dash_images import image_callback
+
+    dash_app = dash_factory(html.Div([html.Img(id="img")]))
+    with pytest.raises(RegistrationError, match="did you mean 'deterministic'"):
+        images.callback(Output("img", "src"), Input("img", "title"), deterministc=1)(
+            lambda title: None
+        )
+    with pytest.raises(RegistrationError, match="did you mean 'max_age'"):
+        image_callback(dash_app, Output("img", "src"), Input("img", "title"), maxage=1)(
+            lambda title: None
+        )

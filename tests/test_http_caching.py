@@ -85,6 +85,32 @@ def test_version_goes_into_the_url_and_the_etag(images, app_factory, register_ti
 
 
 @pytest.mark.parametrize(
+    "query",
+    ["shade=5&_v=build8.v2", "shade=5&_v=made-up", "shade=5"],
+    ids=["newer", "made up", "none"],
+)
+def test_a_url_of_another_version_is_served_uncacheable(
+    images, app_factory, register_tile, calls, query
+):
+    register_tile(deterministic=True, version="v2", max_age=3600, public=True)
+    app = app_factory(DASH_IMAGES_VERSION="build7")
+    client = app.test_client()
+    current = client.get(get_url(images, app, shade=5))
+    # A rolling deploy: the new page's URL reaches a server of the old code.
+    response = client.get(f"/image_generator/tile.png?{query}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["ETag"] != current.headers["ETag"]
+    # Its ETag is the bytes', never the URL's: no revalidation without drawing.
+    again = client.get(
+        f"/image_generator/tile.png?{query}",
+        headers={"If-None-Match": current.headers["ETag"]},
+    )
+    assert again.status_code == 200
+    assert calls == [5, 5, 5]
+
+
+@pytest.mark.parametrize(
     ("options", "message"),
     [
         ({"max_age": -1}, "max_age"),

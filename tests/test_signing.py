@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from dash import Input, Output, dcc, html
+from itsdangerous import TimestampSigner
 from PIL import Image
 
 from flask_dash_images import ConfigurationError
@@ -101,3 +102,62 @@ def test_dash_callbacks_get_signed_urls(dash_factory, images):
     assert "&_sig=" in url
     assert page.get(url).status_code == 200
     assert page.get(url.replace("n=3", "n=4")).status_code == 403
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The seconds itsdangerous stamps and checks signatures with."""
+    now = [1_800_000_000]
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: now[0])
+    return now
+
+
+def test_a_signed_url_expires_after_dash_images_url_max_age(
+    images, app_factory, dot, clock
+):
+    app = app_factory(SECRET_KEY="one", DASH_IMAGES_URL_MAX_AGE=60)
+    url = url_on(images, app, shade=5)
+    client = app.test_client()
+    clock[0] += 60
+    assert client.get(url).status_code == 200
+    clock[0] += 1
+    response = client.get(url)
+    assert response.status_code == 403
+    assert response.get_data(as_text=True) == "403 Forbidden: the URL has expired\n"
+
+
+def test_an_expiring_url_is_still_bound_to_its_values(images, app_factory, dot, clock):
+    app = app_factory(SECRET_KEY="one", DASH_IMAGES_URL_MAX_AGE=60)
+    url = url_on(images, app, shade=5)
+    response = app.test_client().get(url.replace("shade=5", "shade=6"))
+    assert response.status_code == 403
+    assert b"signature is wrong" in response.data
+
+
+def test_expiring_urls_survive_key_rotation(images, app_factory, dot, clock):
+    before = app_factory(SECRET_KEY="old", DASH_IMAGES_URL_MAX_AGE=60)
+    old_url = url_on(images, before, shade=1)
+    after = app_factory(
+        SECRET_KEY="new", SECRET_KEY_FALLBACKS=["old"], DASH_IMAGES_URL_MAX_AGE=60
+    )
+    assert after.test_client().get(old_url).status_code == 200
+    clock[0] += 61
+    assert after.test_client().get(old_url).status_code == 403
+
+
+def test_urls_without_a_max_age_do_not_expire(images, app_factory, dot, clock):
+    app = app_factory(SECRET_KEY="one")
+    url = url_on(images, app, shade=5)
+    clock[0] += 10 * 365 * 24 * 3600
+    assert app.test_client().get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "signature", ["", "x", "a.b", "a.b.c", "..", "AAAAAA.AAAA", "%2E"]
+)
+def test_a_malformed_expiring_signature_is_403(images, app_factory, dot, signature):
+    app = app_factory(SECRET_KEY="one", DASH_IMAGES_URL_MAX_AGE=60)
+    response = app.test_client().get(
+        f"/image_generator/dot.png?shade=1&_sig={signature}"
+    )
+    assert response.status_code == 403
