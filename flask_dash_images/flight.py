@@ -8,7 +8,6 @@ gunicorn's sync and gthread workers alike (and under gevent, which patches it).
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import typing as t
 
@@ -30,30 +29,17 @@ class RenderSlots:
         self.size = size
         self.wait = wait
         self._semaphore = threading.BoundedSemaphore(size)
-        self._lock = threading.Lock()
-        self._in_use = 0
 
-    @property
-    def in_use(self) -> int:
-        """How many slots are taken now."""
-        return self._in_use
-
-    @contextlib.contextmanager
-    def slot(self) -> t.Iterator[None]:
-        """Hold a slot for the block.
+    def acquire(self) -> None:
+        """Take a slot; give it back with :meth:`release`.
 
         :raises RenderBusy: no slot came free within :attr:`wait` seconds.
         """
         if not self._semaphore.acquire(timeout=self.wait):
             raise RenderBusy(self.wait)
-        with self._lock:
-            self._in_use += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._in_use -= 1
-            self._semaphore.release()
+
+    def release(self) -> None:
+        self._semaphore.release()
 
 
 class _Flight:

@@ -114,19 +114,21 @@ class RenderService:
         fmt: render.Format,
         timings: tuple[tuple[str, float], ...],
     ) -> Picture:
-        with self.slots.slot():
-            try:
-                started = time.perf_counter()
-                result = spec.call(values)
-                called = time.perf_counter()
-                data = render.encode(result, fmt, spec.encoder_options, self.max_pixels)
-                encoded = time.perf_counter()
-            except HTTPException:
-                raise
-            except Exception as error:
-                self.logger.error(
-                    "Image generator %s failed\n%s", spec.label, describe(error)
-                )
-                raise GeneratorFailed(spec.label) from error
+        self.slots.acquire()
+        try:
+            started = time.perf_counter()
+            result = spec.call(values)
+            called = time.perf_counter()
+            data = render.encode(result, fmt, spec.encoder_options, self.max_pixels)
+            encoded = time.perf_counter()
+        except HTTPException:
+            raise
+        except Exception as error:
+            self.logger.error(
+                "Image generator %s failed\n%s", spec.label, describe(error)
+            )
+            raise GeneratorFailed(spec.label) from error
+        finally:
+            self.slots.release()
         steps = (("generator", called - started), ("encode", encoded - called))
         return Picture(data, (*timings, *steps))

@@ -168,8 +168,11 @@ class AppState:
         """
         if spec.clientside:
             return spec.version
-        parts = [v for v in (self.version, spec.version) if v]
-        return ".".join(parts) or None
+        if self.version is None:
+            return spec.version
+        return (
+            self.version if spec.version is None else f"{self.version}.{spec.version}"
+        )
 
 
 def get_state(app: Flask) -> AppState:
