@@ -1,4 +1,4 @@
-"""The JavaScript that builds an image URL in the browser (``clientside=True``).
+"""The JavaScript that builds an image URL in the browser (Dash's default).
 
 It writes the same bytes as the server: values as ``JSON.stringify`` writes
 them with sorted keys (see :mod:`.codec`), percent-encoded like
@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import typing as t
 
-__all__ = ["url_function"]
+__all__ = ["CONFIG_ID", "url_function"]
+
+#: The id of the page's JSON that tells the browser the app's version.
+CONFIG_ID = "_dash-images-config"
 
 _TEMPLATE = """function () {
   var spec = %(spec)s;
@@ -28,23 +31,36 @@ _TEMPLATE = """function () {
     return encodeURIComponent(s).replace(/%%2C/g, ",").replace(/%%3A/g, ":")
       .replace(/'/g, "%%27");
   }
-  function prefix() {
-    // The Dash app's own prefix as the browser sees it; its pictures live there.
-    var config = JSON.parse(document.getElementById("_dash-config").textContent);
-    return config.requests_pathname_prefix || "/";
+  function json(id) {
+    var element = document.getElementById(id);
+    return element ? JSON.parse(element.textContent) : {};
+  }
+  // The Dash app's own prefix as the browser sees it; its pictures live there.
+  var prefix = json("_dash-config").requests_pathname_prefix || "/";
+  var version = [json("%(config_id)s").version, spec.version]
+    .filter(Boolean).join(".");
+  var unchanged = window.dash_clientside.no_update;
+  function blocked(vals) {
+    return spec.blocks.some(function (b, i) {
+      return b && (vals[i] === null || vals[i] === undefined);
+    });
   }
   function url(vals, scale) {
     var pairs = spec.names.map(function (name, i) {
       return enc(name) + "=" + enc(canon(vals[i]));
     });
     if (spec.hidpi) { pairs.push("scale=" + scale); }
-    if (spec.version) { pairs.push("_v=" + enc(spec.version)); }
-    return prefix() + spec.path + (pairs.length ? "?" + pairs.join("&") : "");
+    if (version) { pairs.push("_v=" + enc(version)); }
+    return prefix + spec.path + (pairs.length ? "?" + pairs.join("&") : "");
   }
   function urls(vals) {
+    if (blocked(vals)) { return spec.hidpi ? [unchanged, unchanged] : unchanged; }
     return spec.hidpi ? [url(vals, 1), url(vals, 2) + " 2x"] : url(vals);
   }
-  if (!spec.spread) { return urls(values); }
+  if (!spec.spread) {
+    if (blocked(values)) { throw window.dash_clientside.PreventUpdate; }
+    return urls(values);
+  }
   var outputs = dash_clientside.callback_context.outputs_list;
   var count = (spec.hidpi ? outputs[0] : outputs).length;
   var perImage = [];
@@ -64,6 +80,7 @@ def url_function(
     names: t.Sequence[str],
     version: str | None,
     spread: t.Sequence[bool] | None,
+    blocks: t.Sequence[bool],
     hidpi: bool = False,
 ) -> str:
     """JavaScript for a Dash clientside callback returning the image URL(s).
@@ -73,6 +90,7 @@ def url_function(
         ``requests_pathname_prefix`` in front.
     :param names: the query parameter names, in order.
     :param spread: for an ``ALL`` output, which inputs are ``ALL`` too.
+    :param blocks: which values leave the picture as it is when ``None``.
     :param hidpi: return ``[src, srcSet]`` with ``scale`` 1 and 2.
     """
     spec = {
@@ -80,6 +98,7 @@ def url_function(
         "names": list(names),
         "version": version,
         "spread": None if spread is None else list(spread),
+        "blocks": list(blocks),
         "hidpi": hidpi,
     }
-    return _TEMPLATE % {"spec": json.dumps(spec)}
+    return _TEMPLATE % {"spec": json.dumps(spec), "config_id": CONFIG_ID}

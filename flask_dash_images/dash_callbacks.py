@@ -6,6 +6,7 @@ the decorated function runs later, when the browser fetches that URL.
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 import dash
@@ -15,7 +16,7 @@ from dash import exceptions as dash_exceptions
 from dash.dependencies import ALL, Input, Output, State
 
 from . import urls
-from .clientside import url_function
+from .clientside import CONFIG_ID, url_function
 from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
 from .logs import escape
 from .registry import SCALE, positional_params
@@ -37,8 +38,9 @@ def register_dash_callback(
     inputs_and_states: t.Sequence[t.Any],
     *,
     name: str | None = None,
-    clientside: bool = False,
+    clientside: bool | None = None,
     hidpi: bool = False,
+    allow_none: bool = False,
     prevent_initial_call: bool | None = None,
     **options: t.Any,
 ) -> t.Callable[[F], F]:
@@ -51,6 +53,9 @@ def register_dash_callback(
     if prevent_initial_call is not None:
         dash_options["prevent_initial_call"] = prevent_initial_call
     spread = [_is_all(d) for d in inputs_and_states] if _is_all(output) else None
+    # Which values, when None, leave the picture as it is: an emptied input
+    # or a cleared dropdown is no reason for a broken image.
+    blocks = [isinstance(d, Input) and not allow_none for d in inputs_and_states]
     # With hidpi, the image's srcSet offers the 2x picture beside src.
     outputs = [output, Output(output.component_id, "srcSet")] if hidpi else output
 
@@ -65,14 +70,16 @@ def register_dash_callback(
             keywords=False,
             clientside=clientside,
             hidpi=hidpi,
+            allow_none=allow_none,
             **options,
         )
-        if clientside:
+        if spec.clientside:
             script = url_function(
                 f"{urls.ROUTE[1:]}{spec.guid}.{spec.extension}",
                 params,
                 spec.version,
                 spread,
+                blocks,
                 hidpi,
             )
             register_clientside = (
@@ -83,7 +90,7 @@ def register_dash_callback(
             register_clientside(script, outputs, *inputs_and_states, **dash_options)
         else:
             register = dash.callback if dash_app is None else dash_app.callback
-            builder = _url_builder(images, spec, spread)
+            builder = _url_builder(images, spec, spread, blocks)
             register(outputs, *inputs_and_states, **dash_options)(builder)
         return function
 
@@ -123,7 +130,11 @@ def _url_builder(
     images: DynamicImages,
     spec: ImageSpec,
     spread: list[bool] | None,
+    blocks: list[bool],
 ) -> t.Callable[..., t.Any]:
+    def blocked(values: t.Sequence[t.Any]) -> bool:
+        return any(b and v is None for b, v in zip(blocks, values, strict=True))
+
     def urls_for(values: t.Sequence[t.Any], root: str | None, blueprint: str) -> t.Any:
         if not spec.hidpi:
             return images.build_url(spec, values, root=root, blueprint=blueprint)
@@ -149,6 +160,8 @@ def _url_builder(
     def build_urls(values: t.Sequence[t.Any]) -> t.Any:
         blueprint, root = _route_of_this_request()
         if spread is None:
+            if blocked(values):
+                raise dash_exceptions.PreventUpdate
             return urls_for(values, root, blueprint)
         # Output with ALL: one picture per matched image; inputs with ALL give
         # picture i their item i, the other inputs are shared.
@@ -160,14 +173,13 @@ def _url_builder(
                     f"{spec.label}: {count} images but {got} for an ALL input;"
                     " match the components one to one"
                 )
-        per_image = [
-            urls_for(
-                [v[i] if s else v for v, s in zip(values, spread, strict=True)],
-                root,
-                blueprint,
+        unchanged = (dash.no_update, dash.no_update) if spec.hidpi else dash.no_update
+        per_image = []
+        for i in range(count):
+            own = [v[i] if s else v for v, s in zip(values, spread, strict=True)]
+            per_image.append(
+                unchanged if blocked(own) else urls_for(own, root, blueprint)
             )
-            for i in range(count)
-        ]
         # Dash wants one list per output: [srcs] or ([srcs], [srcSets]).
         return list(zip(*per_image, strict=True)) if spec.hidpi else per_image
 
@@ -233,4 +245,26 @@ def _route_of_this_request() -> tuple[str, str | None]:
         ) from None
 
 
+def _add_page_config(index: str) -> str:
+    # Every Dash page of a server set up with images says its version, which
+    # the browser's URL builder adds as the server's does.
+    state = flask.current_app.extensions.get(EXTENSION_KEY)
+    if state is None or state.version is None:
+        return index
+    tag = (
+        f'<script id="{CONFIG_ID}" type="application/json">'
+        f"{json.dumps({'version': state.version})}</script>"
+    )
+    anchor = index.find("</script>", index.find('id="_dash-config"')) + len("</script>")
+    return index[:anchor] + tag + index[anchor:]
+
+
 dash.hooks.setup()(_on_new_dash_app)
+dash.hooks.index()(_add_page_config)
+# The loading state of every picture, served from Dash's component suites.
+dash.hooks.script(
+    [{"relative_package_path": "assets/dash_images.js", "namespace": __package__}]
+)
+dash.hooks.stylesheet(
+    [{"relative_package_path": "assets/dash_images.css", "namespace": __package__}]
+)

@@ -38,8 +38,9 @@ class DynamicImages:
     def __init__(self, app: Flask | None = None, *, cache: Cache | None = None) -> None:
         self.registry = Registry()
         self.cache = cache
-        # Names of the apps that sign URLs, so that clientside=True can fail
-        # at decoration, not on the first request.
+        # Names of the apps that sign Dash URLs (DASH_IMAGES_SIGN = True):
+        # their URLs are built server-side, so clientside=True fails at
+        # decoration, not on the first request.
         self._signing_apps: list[str] = []
         self.blueprint = create_blueprint()
         if app is not None:
@@ -59,7 +60,7 @@ class DynamicImages:
         if self.cache is not None and self.cache not in app.extensions.get("cache", {}):
             self.cache.init_app(app)
         state = AppState(self, app)
-        if state.signer is not None:
+        if state.signs_dash_urls:
             for spec in self.registry:
                 check_unsigned(spec, app.name)
             self._signing_apps.append(app.name)
@@ -86,8 +87,9 @@ class DynamicImages:
         public: bool = False,
         version: str | None = None,
         cache_timeout: int | t.Literal[False] | None = None,
-        clientside: bool = False,
+        clientside: bool | None = None,
         hidpi: bool = False,
+        allow_none: bool = False,
         prevent_initial_call: bool | None = None,
         **encoder_options: t.Any,
     ) -> t.Callable[[F], F]:
@@ -113,9 +115,14 @@ class DynamicImages:
         :param version: goes into the URL; change it when the drawing changes.
         :param cache_timeout: seconds in the server cache; ``False``: never.
         :param clientside: build the URL in the browser (one request per
-            change instead of two); not possible with signed URLs.
+            change instead of two). ``None``: in the browser unless the app
+            signs Dash URLs (``DASH_IMAGES_SIGN = True``); ``False``: by a
+            server callback; ``True``: in the browser, refused where the app
+            signs Dash URLs.
         :param hidpi: also set the image's ``srcSet`` to a 2x URL; the
             generator gets ``scale=1`` or ``scale=2`` by keyword.
+        :param allow_none: call the generator when an ``Input``'s value is
+            ``None``; by default the picture is left as it is.
         :param prevent_initial_call: passed on to Dash.
         :param encoder_options: passed to Pillow's ``Image.save``
             (``quality``, ``compress_level``, ``lossless``, ...).
@@ -130,6 +137,7 @@ class DynamicImages:
             name=name,
             clientside=clientside,
             hidpi=hidpi,
+            allow_none=allow_none,
             prevent_initial_call=prevent_initial_call,
             format=format,
             deterministic=deterministic,
@@ -201,6 +209,9 @@ class DynamicImages:
         :raises RegistrationError: bad options, or the guid is taken.
         """
         spec_options = {k: options.pop(k) for k in SPEC_OPTIONS if k in options}
+        if spec_options.get("clientside", False) is None:
+            # In the browser unless an app set up so far signs Dash URLs.
+            spec_options["clientside"] = not self._signing_apps
         spec = ImageSpec(
             guid=make_guid(function, key, name),
             function=function,
@@ -274,7 +285,7 @@ class DynamicImages:
             )
         except (TypeError, ValueError) as error:
             raise UrlBuildError(f"{spec.label}: {error}") from None
-        query = state.sign(f"{spec.guid}.{spec.extension}", query)
+        query = state.sign(spec, query)
         url = f"{path}?{query}" if query else path
         if len(query) > state.max_url_length:
             raise UrlBuildError(
@@ -287,11 +298,13 @@ class DynamicImages:
 
 
 def check_unsigned(spec: ImageSpec, app_name: str) -> None:
-    """Clientside URLs cannot be signed: refuse them where an app signs."""
+    """Browser-built URLs cannot be signed: refuse them where an app signs
+    Dash URLs."""
     if spec.clientside:
         raise ConfigurationError(
-            f"{spec.label}: clientside=True builds URLs in the browser, which"
-            f" cannot sign them, but the app {app_name!r} signs image URLs (it"
-            " has a SECRET_KEY). Use a server-side callback, or set"
-            " DASH_IMAGES_SIGN = False if unsigned URLs are acceptable here."
+            f"{spec.label}: its URLs are built in the browser, which cannot"
+            f" sign them, but the app {app_name!r} signs Dash image URLs"
+            " (DASH_IMAGES_SIGN = True). Set up the app before registering"
+            " the callback (its URLs are then built server-side), or pass"
+            " clientside=False."
         )

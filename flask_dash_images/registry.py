@@ -7,7 +7,9 @@ import difflib
 import functools
 import hashlib
 import inspect
+import os
 import re
+import sys
 import typing as t
 
 from werkzeug.http import quote_etag
@@ -34,6 +36,7 @@ SPEC_OPTIONS = frozenset(
         "cache_timeout",
         "clientside",
         "hidpi",
+        "allow_none",
     }
 )
 
@@ -63,6 +66,8 @@ class ImageSpec:
         default, ``0``: no expiry); ``False`` keeps this generator out of it.
     :param clientside: its URLs are built in the browser, so cannot be signed.
     :param hidpi: the last parameter is ``scale`` (1 or 2), passed by keyword.
+    :param allow_none: a Dash ``Input`` whose value is ``None`` still calls
+        the generator (by default the picture is left as it is).
     """
 
     guid: str
@@ -80,6 +85,7 @@ class ImageSpec:
     cache_timeout: int | t.Literal[False] | None = None
     clientside: bool = False
     hidpi: bool = False
+    allow_none: bool = False
 
     def __post_init__(self) -> None:
         if self.format != AUTO and self.format not in render.available_formats():
@@ -203,6 +209,8 @@ def make_guid(function: t.Callable[..., t.Any], key: str, name: str | None) -> s
     An explicit ``name`` is the id itself. Otherwise the id is a digest of the
     function's module and qualified name and ``key`` (for a Dash callback, its
     output), so it survives restarts and is the same in every worker and host.
+    A script's module is named as an import would name it, so that
+    ``python app.py`` and ``gunicorn app:server`` agree.
     """
     if name is not None:
         if not _NAME.fullmatch(name):
@@ -210,8 +218,22 @@ def make_guid(function: t.Callable[..., t.Any], key: str, name: str | None) -> s
                 f"name={name!r}: use 1 to 64 letters, digits, '_' or '-'"
             )
         return name
-    qualified = f"{function.__module__}.{function.__qualname__}\0{key}"
+    module = function.__module__
+    if module == "__main__":
+        module = _main_module_name()
+    qualified = f"{module}.{function.__qualname__}\0{key}"
     return hashlib.blake2b(qualified.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def _main_module_name() -> str:
+    """The name ``__main__`` has when imported: ``python -m pkg.app`` runs
+    ``pkg.app``, ``python app.py`` runs ``app``."""
+    main = sys.modules.get("__main__")
+    spec = getattr(main, "__spec__", None)
+    if spec is not None and spec.name:
+        return str(spec.name)
+    path = getattr(main, "__file__", None)
+    return os.path.splitext(os.path.basename(path))[0] if path else "__main__"
 
 
 def positional_params(function: t.Callable[..., t.Any], count: int) -> list[str]:

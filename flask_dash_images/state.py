@@ -66,6 +66,10 @@ class AppState:
         self.max_url_length = _positive_int(config, "DASH_IMAGES_MAX_URL_LENGTH")
         self.url_max_age = _optional_positive_int(config, "DASH_IMAGES_URL_MAX_AGE")
         self.signer: Signer | None = _signer(config, self.url_max_age is not None)
+        # Dash URLs are signed only when asked: the callback endpoint would
+        # sign whatever values a browser posts, so a signature there protects
+        # nothing, and it costs the browser-built URL (a second round trip).
+        self.signs_dash_urls = config["DASH_IMAGES_SIGN"] is True
         self.service = RenderService(
             slots=RenderSlots(
                 _positive_int(config, "DASH_IMAGES_MAX_RENDERS"),
@@ -122,11 +126,18 @@ class AppState:
         self.dash_routes[routes_prefix] = (name, root)
         self._dash_blueprints.add(name)
 
-    def sign(self, filename: str, query: str) -> str:
-        """``query`` with its signature appended, if this app signs."""
-        if self.signer is None:
+    def signs(self, spec: ImageSpec) -> bool:
+        """Whether ``spec``'s URLs are signed on this app: a plain generator's
+        whenever the app signs; a Dash generator's only with
+        ``DASH_IMAGES_SIGN = True``."""
+        return self.signer is not None and (spec.keywords or self.signs_dash_urls)
+
+    def sign(self, spec: ImageSpec, query: str) -> str:
+        """``query`` with its signature appended, if ``spec``'s URLs are signed."""
+        if not self.signs(spec):
             return query
-        payload = urls.signed_payload(filename, query)
+        assert self.signer is not None
+        payload = urls.signed_payload(f"{spec.guid}.{spec.extension}", query)
         if isinstance(self.signer, TimestampSigner):
             # "<timestamp>.<signature>": what sign() appends after the payload.
             signature = self.signer.sign(payload)[len(payload) + 1 :].decode()
@@ -135,20 +146,20 @@ class AppState:
         return "&".join(filter(None, [query, f"{urls.SIGNATURE}={signature}"]))
 
     def check_signature(
-        self, filename: str, query: bytes, signature: bytes | None
+        self, spec: ImageSpec, query: bytes, signature: bytes | None
     ) -> str | None:
-        """What is wrong with a request's signature, if this app signs.
+        """What is wrong with a request's signature, if ``spec``'s URLs are
+        signed. Old keys in ``SECRET_KEY_FALLBACKS`` are accepted too.
 
-        Old keys in ``SECRET_KEY_FALLBACKS`` are accepted too.
-
-        :returns: ``None`` when it is good (or the app does not sign), else
-            why not, for the client.
+        :returns: ``None`` when it is good (or not signed), else why not, for
+            the client.
         """
-        if self.signer is None:
+        if not self.signs(spec):
             return None
+        assert self.signer is not None
         if signature is None:
             return "the URL's signature is missing"
-        payload = urls.signed_payload(filename, query)
+        payload = urls.signed_payload(f"{spec.guid}.{spec.extension}", query)
         if not isinstance(self.signer, TimestampSigner):
             ok = self.signer.verify_signature(payload, signature)
             return None if ok else "the URL's signature is wrong"
@@ -161,13 +172,8 @@ class AppState:
         return None
 
     def version_for(self, spec: ImageSpec) -> str | None:
-        """The version a URL carries: the app's and the generator's.
-
-        Clientside URLs carry only the generator's: the browser cannot see
-        the app's configuration, and both sides must build the same URL.
-        """
-        if spec.clientside:
-            return spec.version
+        """The version a URL carries: the app's and the generator's (the
+        browser reads the app's from the page)."""
         if self.version is None:
             return spec.version
         return (

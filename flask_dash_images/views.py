@@ -98,7 +98,7 @@ def serve_image(guid: str, ext: str) -> Response:
         raise QueryTooLong(f"the query is longer than {state.max_url_length} bytes")
 
     query, signature = urls.split_signature(query_string)
-    problem = state.check_signature(f"{guid}.{ext}", query, signature)
+    problem = state.check_signature(spec, query, signature)
     if problem is not None:
         raise BadSignature(problem)
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 import dash
+from dash.exceptions import PreventUpdate
+
+from . import js_engine
 
 
 class DashBrowser:
-    """Asks ``/_dash-update-component`` for a callback's output, then fetches it.
+    """Runs a Dash app's callbacks as dash-renderer does, then fetches pictures.
 
-    It finds the callback in ``/_dash-dependencies`` the way the renderer does,
-    and posts the same JSON body the renderer posts.
+    It finds the callback in ``/_dash-dependencies`` the way the renderer does.
+    A server callback gets the JSON body the renderer posts to
+    ``/_dash-update-component``; a clientside one (where image URLs are built
+    by default) runs in V8 with the page's own inline scripts and config.
     """
 
     def __init__(self, dash_app: dash.Dash, base: str = "/", client: t.Any = None):
@@ -20,6 +26,14 @@ class DashBrowser:
         response = self.client.get(base + "_dash-dependencies")
         assert response.status_code == 200, response.data
         self.dependencies = response.get_json()
+        self._page: js_engine.DashPage | None = None
+
+    @property
+    def page(self) -> js_engine.DashPage:
+        """The page's scripts in V8 (loaded on first use)."""
+        if self._page is None:
+            self._page = js_engine.DashPage(None, base=self.base, client=self.client)
+        return self._page
 
     def callback_for(self, output: str) -> dict[str, t.Any]:
         for dependency in self.dependencies:
@@ -38,9 +52,15 @@ class DashBrowser:
 
         ``inputs`` and ``state`` are the values in declared order; for a
         wildcard dependency, a list of ``(id, value)`` pairs instead.
-        ``outputs`` is the concrete output id (or ids, for ALL).
+        ``outputs`` is the concrete output id (or ids, for ALL); for ALL the
+        answer is a list in the order of ``outputs``, ``None`` where the
+        callback left a picture as it was.
+
+        :raises PreventUpdate: the callback left the picture as it was.
         """
         callback = self.callback_for(output)
+        if callback["clientside_function"] is not None:
+            return self._run_clientside(callback, inputs, state, outputs)
         body = {
             "output": output,
             "outputs": outputs_spec(callback["output"], outputs),
@@ -53,18 +73,53 @@ class DashBrowser:
             "changedPropIds": [],
         }
         response = self.client.post(self.base + "_dash-update-component", json=body)
+        if response.status_code == 204:
+            raise PreventUpdate
         assert response.status_code == 200, response.get_data(as_text=True)
         srcs = {
             component: props["src"]
             for component, props in response.get_json()["response"].items()
         }
         if isinstance(outputs, list):
-            return srcs
+            return [srcs.get(component_key(o)) for o in outputs]
         (value,) = srcs.values()
         return value
 
+    def _run_clientside(
+        self,
+        callback: dict[str, t.Any],
+        inputs: t.Sequence[t.Any],
+        state: t.Sequence[t.Any],
+        outputs: t.Any,
+    ) -> t.Any:
+        values = [plain_value(v) for v in (*inputs, *state)]
+        spec = outputs_spec(callback["output"], outputs)
+        result = self.page.run(callback["output"], *values, outputs_list=spec)
+        if isinstance(outputs, list):
+            return [None if r is dash.no_update else r for r in result]
+        if result is dash.no_update:
+            raise PreventUpdate
+        return result
+
     def get(self, url: str, **kwargs: t.Any) -> t.Any:
         return self.client.get(url, **kwargs)
+
+
+def plain_value(value: t.Any) -> t.Any:
+    """What a clientside callback receives for a value given as to
+    :meth:`DashBrowser.update`: the values of a wildcard's ``(id, value)``s."""
+    if isinstance(value, tuple):
+        return value[1]
+    if isinstance(value, list) and all(isinstance(v, tuple) for v in value) and value:
+        return [v for _, v in value]
+    return value
+
+
+def component_key(component_id: t.Any) -> str:
+    """How Dash names a component in a callback's response."""
+    if isinstance(component_id, dict):
+        return json.dumps(component_id, sort_keys=True, separators=(",", ":"))
+    return str(component_id)
 
 
 def dep_spec(dependency: dict[str, t.Any], value: t.Any) -> t.Any:

@@ -1,4 +1,4 @@
-"""clientside=True: Dash registers a clientside callback; no signing possible."""
+"""Where Dash URLs are built (the browser by default) and which URLs are signed."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dash import Input, Output, dcc, html
 from flask import Flask
 from PIL import Image
 
-from flask_dash_images import ConfigurationError, image_callback
+from flask_dash_images import ConfigurationError
 
 from .dash_browser import DashBrowser
 
@@ -30,9 +30,9 @@ def test_a_clientside_callback_is_registered_in_dash(dash_factory, images):
     assert '"path": "image_generator/' in page  # the inline script that builds URLs
 
 
-def test_clientside_fails_at_decoration_when_the_app_signs(images):
+def test_clientside_fails_at_decoration_when_the_app_signs_dash_urls(images):
     server = Flask(__name__)
-    server.config["SECRET_KEY"] = "s3cret"
+    server.config.update(SECRET_KEY="s3cret", DASH_IMAGES_SIGN=True)
     images.init_app(server)
     with pytest.raises(ConfigurationError, match="cannot sign"):
         images.callback(Output("img", "src"), Input("n", "value"), clientside=True)(
@@ -41,37 +41,68 @@ def test_clientside_fails_at_decoration_when_the_app_signs(images):
 
 
 def test_clientside_registered_first_fails_at_init_app(images):
-    images.callback(Output("img", "src"), Input("n", "value"), clientside=True)(
-        lambda n: None
-    )
+    images.callback(Output("img", "src"), Input("n", "value"))(lambda n: None)
     server = Flask(__name__)
-    server.config["SECRET_KEY"] = "s3cret"
-    with pytest.raises(ConfigurationError, match="DASH_IMAGES_SIGN = False"):
+    server.config.update(SECRET_KEY="s3cret", DASH_IMAGES_SIGN=True)
+    with pytest.raises(ConfigurationError, match="clientside=False"):
         images.init_app(server)
 
 
-def test_clientside_with_signing_turned_off_is_allowed():
-    import dash
+def test_a_secret_key_leaves_dash_urls_to_the_browser(dash_factory, images):
+    dash_app = dash_factory(layout(), config={"SECRET_KEY": "s3cret"})
+    images.callback(Output("img", "src"), Input("n", "value"))(
+        lambda n: Image.new("L", (n, n))
+    )
+    images.generator(name="plain")(lambda n: Image.new("L", (n, n)))
+    (callback,) = DashBrowser(dash_app).dependencies
+    assert callback["clientside_function"] is not None
+    plain = images.registry.find("plain")
+    client = dash_app.server.test_client()
+    (spec,) = [s for s in images.registry if s is not plain]
+    # Dash URLs are unsigned and served; plain Flask URLs stay signed.
+    assert client.get(f"/image_generator/{spec.guid}.png?n=2").status_code == 200
+    assert client.get("/image_generator/plain.png?n=2").status_code == 403
+    with dash_app.server.test_request_context():
+        signed = images.url_for("plain", n=2)
+    assert "&_sig=" in signed
+    assert client.get(signed).status_code == 200
 
-    server = Flask(__name__)
-    server.config.update(SECRET_KEY="s3cret", DASH_IMAGES_SIGN=False)
-    dash_app = dash.Dash(__name__, server=server)
-    dash_app.layout = layout()
-    image_callback(
-        dash_app, Output("img", "src"), Input("n", "value"), clientside=True
-    )(lambda n: Image.new("L", (n, n)))
-    images = server.extensions["dash_images"].extension
-    (spec,) = images.registry
-    with server.test_request_context():
-        url = images.build_url(spec, [3])
-    assert server.test_client().get(url).status_code == 200
+
+def test_dash_images_sign_true_signs_dash_urls_server_side(dash_factory, images):
+    dash_app = dash_factory(
+        layout(), config={"SECRET_KEY": "s3cret", "DASH_IMAGES_SIGN": True}
+    )
+    images.callback(Output("img", "src"), Input("n", "value"))(
+        lambda n: Image.new("L", (n, n))
+    )
+    page = DashBrowser(dash_app)
+    (callback,) = page.dependencies
+    assert callback["clientside_function"] is None
+    url = page.update("img.src", [3])
+    assert "&_sig=" in url
+    assert page.get(url).status_code == 200
+    assert page.get(url.split("&_sig=")[0]).status_code == 403
 
 
-def test_clientside_urls_carry_only_the_callbacks_own_version(app_factory, images):
-    images.callback(
-        Output("img", "src"), Input("n", "value"), clientside=True, version="v3"
-    )(lambda n: None)
-    app = app_factory(DASH_IMAGES_VERSION="app9")
-    (spec,) = images.registry
-    with app.test_request_context():
-        assert images.build_url(spec, [1]).endswith("?n=1&_v=v3")
+def test_dash_images_sign_false_signs_nothing(dash_factory, images):
+    dash_app = dash_factory(
+        layout(), config={"SECRET_KEY": "s3cret", "DASH_IMAGES_SIGN": False}
+    )
+    images.generator(name="plain")(lambda n: Image.new("L", (n, n)))
+    with dash_app.server.test_request_context():
+        assert "_sig" not in images.url_for("plain", n=2)
+    client = dash_app.server.test_client()
+    assert client.get("/image_generator/plain.png?n=2").status_code == 200
+
+
+def test_clientside_false_builds_dash_urls_on_the_server(dash_factory, images):
+    dash_app = dash_factory(layout(), config={"SECRET_KEY": "s3cret"})
+    images.callback(Output("img", "src"), Input("n", "value"), clientside=False)(
+        lambda n: Image.new("L", (n, n))
+    )
+    page = DashBrowser(dash_app)
+    (callback,) = page.dependencies
+    assert callback["clientside_function"] is None
+    url = page.update("img.src", [4])
+    assert "_sig" not in url  # a signature there would protect nothing
+    assert page.get(url).status_code == 200

@@ -192,7 +192,7 @@ def test_all_output_gives_each_image_its_own_input(dash_factory, images, browser
         [[({"type": "shade", "index": i}, i) for i in range(3)], 5],
         outputs=ids,
     )
-    pictures = [decode(page.get(src).data) for src in srcs.values()]
+    pictures = [decode(page.get(src).data) for src in srcs]
     assert [p.size for p in pictures] == [(5, 1)] * 3
     assert [p.getpixel((0, 0)) for p in pictures] == [0, 50, 100]
 

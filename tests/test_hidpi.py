@@ -16,9 +16,23 @@ def swatch(size, *, scale):
     return Image.new("L", (size * scale, size * scale), 100 * scale)
 
 
-def test_src_and_srcset_come_from_one_callback(dash_factory, images):
+def test_the_browser_sets_src_and_srcset(dash_factory, images):
     dash_app = dash_factory(html.Div([dcc.Input(id="n", value=3), html.Img(id="img")]))
     images.callback(Output("img", "src"), Input("n", "value"), hidpi=True)(swatch)
+    page = DashBrowser(dash_app)
+    src, srcset = page.page.run("..img.src...img.srcSet..", 5)
+    assert src.endswith("?size=5&scale=1")
+    url_2x, descriptor = srcset.split(" ")
+    assert descriptor == "2x" and url_2x.endswith("?size=5&scale=2")
+    assert decode(page.get(src).data).size == (5, 5)
+    assert decode(page.get(url_2x).data).size == (10, 10)
+
+
+def test_src_and_srcset_come_from_one_server_callback(dash_factory, images):
+    dash_app = dash_factory(html.Div([dcc.Input(id="n", value=3), html.Img(id="img")]))
+    images.callback(
+        Output("img", "src"), Input("n", "value"), hidpi=True, clientside=False
+    )(swatch)
     page = DashBrowser(dash_app)
     callback = page.callback_for("..img.src...img.srcSet..")
     body = {
@@ -52,6 +66,7 @@ def test_hidpi_with_all_outputs(dash_factory, images):
         Output({"t": "img", "i": ALL}, "src"),
         Input({"t": "n", "i": ALL}, "value"),
         hidpi=True,
+        clientside=False,
     )(swatch)
     page = DashBrowser(dash_app)
     (callback,) = page.dependencies

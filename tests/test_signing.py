@@ -89,10 +89,10 @@ def test_dash_images_sign_without_a_key_fails_at_init_app(app_factory):
         app_factory(DASH_IMAGES_SIGN=True)
 
 
-def test_dash_callbacks_get_signed_urls(dash_factory, images):
+def test_dash_callbacks_get_signed_urls_when_asked(dash_factory, images):
     dash_app = dash_factory(
         html.Div([dcc.Input(id="n", value=1), html.Img(id="img")]),
-        config={"SECRET_KEY": "k"},
+        config={"SECRET_KEY": "k", "DASH_IMAGES_SIGN": True},
     )
     images.callback(Output("img", "src"), Input("n", "value"))(
         lambda n: Image.new("L", (n, n))

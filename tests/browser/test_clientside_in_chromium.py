@@ -31,7 +31,7 @@ def test_the_browser_builds_the_servers_url_for_any_value(
     )(lambda a, b: Image.new("L", (1, 1)))
     (spec,) = images.registry
     script = url_function(
-        f"image_generator/{spec.guid}.png", ["a", "b"], "v1", None
+        f"image_generator/{spec.guid}.png", ["a", "b"], "v1", None, [False, False]
     )
     page = open_app(dash_app)
 

@@ -1,0 +1,203 @@
+"""The picture's state on its <img>, the default stylesheet, a dcc.Loading that
+spins until the picture has arrived, and errors in the console (debug)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from dash import ALL, Input, Output, dcc, html
+from PIL import Image
+
+from .helpers import allow_console_errors, image_selector, page_log
+
+pytestmark = pytest.mark.browser
+
+STATE = "data-dash-images-state"
+
+
+@pytest.fixture
+def gate(live_server):
+    """Generators wait on it; opened by the test, and always at teardown
+    (before the live server closes, which waits for its requests)."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def state(page, selector):
+    return page.get_attribute(selector, STATE)
+
+
+def wait_for_state(page, selector, expected):
+    page.wait_for_function(
+        "([selector, expected]) => {"
+        "  const img = document.querySelector(selector);"
+        f"  return img !== null && img.getAttribute('{STATE}') === expected;"
+        "}",
+        arg=[selector, expected],
+    )
+
+
+def style(page, selector, prop):
+    return page.evaluate(
+        "([s, p]) => getComputedStyle(document.querySelector(s))[p]", [selector, prop]
+    )
+
+
+def wait_for_style(page, selector, prop, expected):
+    page.wait_for_function(
+        "([s, p, e]) => getComputedStyle(document.querySelector(s))[p] === e",
+        arg=[selector, prop, expected],
+    )
+
+
+def held_app(dash_factory, images, gate, layout=None, **options):
+    dash_app = dash_factory(
+        layout or html.Div([dcc.Input(id="n", value=10), html.Img(id="pic")])
+    )
+
+    @images.callback(Output("pic", "src"), Input("n", "value"), **options)
+    def draw(n):
+        if n == "fail":
+            raise ValueError("no picture for fail")
+        if n == "hold":
+            assert gate.wait(30)
+            n = 30
+        return Image.new("L", (int(n), int(n)), 200)
+
+    return dash_app
+
+
+def test_a_picture_is_loading_then_loaded(dash_factory, images, gate, open_app):
+    page = open_app(held_app(dash_factory, images, gate))
+    wait_for_state(page, "#pic", "loaded")
+    assert page.get_attribute("#pic", "aria-busy") is None
+    assert style(page, "#pic", "opacity") == "1"
+
+    page.fill("#n", "hold")
+    wait_for_state(page, "#pic", "loading")
+    assert page.get_attribute("#pic", "aria-busy") == "true"
+    # The default stylesheet: dimmed, with a progress cursor.
+    assert float(style(page, "#pic", "opacity")) < 1
+    assert style(page, "#pic", "cursor") == "progress"
+
+    gate.set()
+    wait_for_state(page, "#pic", "loaded")
+    assert page.get_attribute("#pic", "aria-busy") is None
+    assert page.evaluate("document.querySelector('#pic').naturalWidth") == 30
+
+
+def test_a_failed_picture_shows_its_error_state(dash_factory, images, gate, open_app):
+    page = open_app(held_app(dash_factory, images, gate))
+    allow_console_errors(page, "status of 500")
+    wait_for_state(page, "#pic", "loaded")
+    page.fill("#n", "fail")
+    wait_for_state(page, "#pic", "error")
+    assert page.get_attribute("#pic", "aria-busy") is None
+    assert style(page, "#pic", "outlineStyle") == "dashed"
+
+
+def test_the_app_overrides_the_default_look(dash_factory, images, gate, open_app):
+    dash_app = held_app(dash_factory, images, gate)
+    dash_app.index_string = dash_app.index_string.replace(
+        "{%css%}",
+        "{%css%}<style>img[data-dash-images-state=loading]{opacity:.2}</style>",
+    )
+    page = open_app(dash_app)
+    page.fill("#n", "hold")
+    wait_for_state(page, "#pic", "loading")
+    wait_for_style(page, "#pic", "opacity", "0.2")
+    gate.set()
+
+
+def test_every_all_picture_has_its_state(dash_factory, images, gate, open_app):
+    dash_app = dash_factory(
+        html.Div(
+            [dcc.Input(id={"t": "n", "i": i}, value=str(5 + i)) for i in range(3)]
+            + [html.Img(id={"t": "img", "i": i}) for i in range(3)]
+        )
+    )
+
+    @images.callback(
+        Output({"t": "img", "i": ALL}, "src"),
+        Input({"t": "n", "i": ALL}, "value"),
+        hidpi=True,
+    )
+    def draw(n, *, scale):
+        if n == "hold":
+            assert gate.wait(30)
+            n = "9"
+        return Image.new("L", (int(n) * scale, int(n) * scale), 90)
+
+    page = open_app(dash_app)
+    selectors = [image_selector({"t": "img", "i": i}) for i in range(3)]
+    for selector in selectors:
+        wait_for_state(page, selector, "loaded")
+    page.fill(image_selector({"t": "n", "i": 1}), "hold")
+    wait_for_state(page, selectors[1], "loading")
+    assert [state(page, s) for s in selectors] == ["loaded", "loading", "loaded"]
+    gate.set()
+    wait_for_state(page, selectors[1], "loaded")
+
+
+def test_a_dcc_loading_spins_until_the_picture_has_arrived(
+    dash_factory, images, gate, open_app
+):
+    layout = html.Div(
+        [
+            dcc.Input(id="n", value=10),
+            dcc.Loading(
+                id="spinner",
+                children=html.Img(id="pic", **{"data-dash-images-loading": "spinner"}),
+            ),
+        ]
+    )
+    page = open_app(held_app(dash_factory, images, gate, layout=layout))
+    wait_for_state(page, "#pic", "loaded")
+    spinner = "#spinner .dash-spinner, #spinner [class*='spinner']"
+    assert page.locator(spinner).count() == 0
+
+    page.fill("#n", "hold")
+    wait_for_state(page, "#pic", "loading")
+    page.wait_for_selector(spinner, state="visible")
+    gate.set()
+    wait_for_state(page, "#pic", "loaded")
+    page.wait_for_selector(spinner, state="detached")
+
+
+def test_with_dev_tools_a_failed_picture_is_explained_in_the_console(
+    dash_factory, images, gate, open_app
+):
+    dash_app = held_app(dash_factory, images, gate)
+    dash_app.enable_dev_tools(
+        debug=True, dev_tools_hot_reload=False, dev_tools_disable_version_check=True
+    )
+    dash_app.server.debug = True
+    page = open_app(dash_app)
+    allow_console_errors(page, "status of 500", "flask-dash-images")
+    wait_for_state(page, "#pic", "loaded")
+    page.fill("#n", "fail")
+    wait_for_state(page, "#pic", "error")
+    log = page_log(page)
+    deadline = 50
+    while not any("flask-dash-images" in e for e in log.console_errors) and deadline:
+        page.wait_for_timeout(100)
+        deadline -= 1
+    (message,) = [e for e in log.console_errors if "flask-dash-images" in e]
+    assert "/image_generator/" in message and "n=%22fail%22" in message
+    assert "ValueError: no picture for fail" in message
+
+
+def test_without_dev_tools_a_failure_is_not_fetched_again(
+    dash_factory, images, gate, open_app
+):
+    page = open_app(held_app(dash_factory, images, gate))
+    allow_console_errors(page, "status of 500")
+    wait_for_state(page, "#pic", "loaded")
+    page.fill("#n", "fail")
+    wait_for_state(page, "#pic", "error")
+    page.wait_for_timeout(300)
+    failed = [u for s, u in page_log(page).image_responses() if s == 500]
+    assert len(failed) == 1
+    assert not any("flask-dash-images" in e for e in page_log(page).console_errors)
