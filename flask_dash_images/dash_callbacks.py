@@ -17,6 +17,7 @@ from dash.dependencies import ALL, Input, Output, State
 
 from . import urls
 from .clientside import CONFIG_ID, url_function
+from .dash_setup import serialize_dash_setup
 from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
 from .logs import escape
 from .registry import SCALE, positional_params
@@ -188,12 +189,14 @@ def _url_builder(
 
 
 def attach(images: DynamicImages, dash_app: dash.Dash | None) -> None:
-    """Serve ``dash_app``'s pictures under its prefix, if ``images`` is set
-    up on its server (else :meth:`DynamicImages.init_app` does it later)."""
+    """Serve ``dash_app``'s pictures under its prefix, and make its first
+    requests wait for its set-up, if ``images`` is set up on its server
+    (else :meth:`DynamicImages.init_app` does it later)."""
     if dash_app is None:
         return
     state = _state_of(dash_app)
     if state is not None and state.extension is images:
+        serialize_dash_setup(dash_app)
         config = dash_app.config
         state.serve_dash_prefix(
             dash_app.server,
