@@ -63,6 +63,15 @@ _TEMPLATE = """function () {
   }
   var outputs = dash_clientside.callback_context.outputs_list;
   var count = (spec.hidpi ? outputs[0] : outputs).length;
+  var mismatched = spec.spread.some(function (spreads, j) {
+    return spreads && (!Array.isArray(values[j]) || values[j].length !== count);
+  });
+  if (mismatched) {
+    // As on the server: ALL inputs must match the pictures one to one.
+    console.warn("flask-dash-images: " + count + " images but ALL input" +
+      " values that do not match them one to one; pictures left as they are");
+    throw window.dash_clientside.PreventUpdate;
+  }
   var perImage = [];
   for (var i = 0; i < count; i++) {
     perImage.push(urls(values.map(function (v, j) {

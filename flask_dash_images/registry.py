@@ -14,7 +14,7 @@ import typing as t
 
 from werkzeug.http import quote_etag
 
-from . import render, urls
+from . import render, urls, vector
 from .exceptions import BadParameter, RegistrationError
 
 __all__ = ["ImageSpec", "Registry", "keyword_params", "make_guid", "positional_params"]
@@ -163,6 +163,8 @@ class ImageSpec:
         headers = [("X-Content-Type-Options", "nosniff")]
         if self.format == AUTO:
             headers.append(("Vary", "Accept"))
+        if self.format == "svg":
+            headers.extend(vector.SECURITY_HEADERS)
         return tuple(headers)
 
     def headers(self, etag: str, store: bool = True) -> list[tuple[str, str]]:

@@ -1,8 +1,9 @@
 """A generator's result -> encoded picture bytes.
 
 Accepted results: a Pillow image; a numpy array; a matplotlib ``Figure``;
-bytes already encoded in the declared format. numpy and matplotlib are only
-touched when a result is one of theirs, so neither is needed otherwise.
+bytes already encoded in the declared format (SVG is :mod:`.vector`'s). numpy
+and matplotlib are only touched when a result is one of theirs, so neither is
+needed otherwise.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import typing as t
 
 from PIL import Image
 
+from . import vector
 from .exceptions import RenderError
 
 __all__ = ["FORMATS", "Format", "available_formats", "encode", "negotiate", "to_image"]
@@ -102,6 +104,16 @@ FORMATS: dict[str, Format] = {
                 " max_threads quality range speed subsampling tile_cols tile_rows"
             ),
         ),
+        # Vector: drawn by matplotlib or written by the generator, not Pillow.
+        Format(
+            "svg",
+            "image/svg+xml",
+            "",
+            frozenset(),
+            vector.is_svg,
+            {},
+            frozenset(),
+        ),
     ]
 }
 
@@ -112,7 +124,11 @@ def available_formats() -> tuple[str, ...]:
     # A format is available when Pillow registered an encoder for it (older
     # Pillows warn about features.check("avif"): they do not know the name).
     Image.init()
-    return tuple(name for name in FORMATS if FORMATS[name].pillow in Image.SAVE)
+    return tuple(
+        name
+        for name, fmt in FORMATS.items()
+        if not fmt.pillow or fmt.pillow in Image.SAVE
+    )
 
 
 #: What ``format="auto"`` may choose when the client names it, best first
@@ -154,6 +170,8 @@ def encode(
     :raises RenderError: the result is not a picture, not in this format, or
         larger than ``max_pixels``.
     """
+    if not fmt.pillow:
+        return vector.encode_svg(result, max_pixels)
     if isinstance(result, (bytes, bytearray, memoryview)):
         data = bytes(result)
         if not fmt.magic(data):

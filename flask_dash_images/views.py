@@ -37,7 +37,7 @@ _ANYTHING = "dash_images_anything"
 class _Anything(PathConverter):
     # werkzeug's path converter needs a first character that is not "/", so
     # "/image_generator//x" would fall through to a catch-all (Dash's page).
-    regex = ".*"
+    regex = r"[\s\S]*"  # line breaks too: "." would miss them
     part_isolating = False
 
 

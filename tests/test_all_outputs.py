@@ -1,0 +1,112 @@
+"""ALL outputs, URLs built on the server: picture i gets item i of each ALL
+input, and only when the items and the pictures match one to one; otherwise
+no picture gets a URL. (The browser's URL builder: test_clientside_js.)"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dash import ALL, Input, Output, dcc, html
+from PIL import Image
+
+from flask_dash_images import DynamicImagesError
+
+from .dash_browser import DashBrowser
+
+IMAGES = 3
+OUTPUT = '{"i":["ALL"],"t":"img"}.src'
+
+
+@pytest.fixture
+def drawn():
+    return []
+
+
+@pytest.fixture
+def page(dash_factory, images, drawn):
+    dash_app = dash_factory(
+        html.Div(
+            [dcc.Input(id="width", value=2)]
+            + [dcc.Input(id={"t": "shade", "i": i}, value=i) for i in range(5)]
+            + [dcc.Input(id={"t": "tint", "i": i}, value=i) for i in range(5)]
+            + [html.Img(id={"t": "img", "i": i}) for i in range(IMAGES)]
+        )
+    )
+
+    @images.callback(
+        Output({"t": "img", "i": ALL}, "src"),
+        Input({"t": "shade", "i": ALL}, "value"),
+        Input({"t": "tint", "i": ALL}, "value"),
+        Input("width", "value"),
+        clientside=False,
+    )
+    def tile(shade, tint, width):
+        drawn.append((shade, tint, width))
+        return Image.new("L", (width, 1), shade)
+
+    return DashBrowser(dash_app)
+
+
+def update(page, shades, tints, images=IMAGES):
+    """Ask the URL callback for the pictures' URLs, fetch whatever it gives,
+    and return those URLs (none when the callback leaves the pictures be)."""
+    body = {
+        "output": OUTPUT,
+        "outputs": [
+            {"id": {"t": "img", "i": i}, "property": "src"} for i in range(images)
+        ],
+        "inputs": [
+            [
+                {"id": {"t": kind, "i": i}, "property": "value", "value": v}
+                for i, v in enumerate(values)
+            ]
+            for kind, values in (("shade", shades), ("tint", tints))
+        ]
+        + [{"id": "width", "property": "value", "value": 2}],
+        "changedPropIds": [],
+    }
+    try:
+        response = page.client.post("/_dash-update-component", json=body)
+    except DynamicImagesError:
+        # TESTING propagates the callback's refusal instead of answering it.
+        return []
+    assert response.status_code < 500
+    answer = response.get_json(silent=True) or {}
+    srcs = [
+        props.get("src")
+        for props in answer.get("response", {}).values()
+        if "/image_generator/" in str(props.get("src"))
+    ]
+    for src in srcs:
+        page.get(src)
+    return srcs
+
+
+def test_each_picture_gets_its_own_items(page, drawn):
+    srcs = update(page, [10, 20, 30], [1, 2, 3])
+    assert len(srcs) == IMAGES
+    assert drawn == [(10, 1, 2), (20, 2, 2), (30, 3, 2)]
+
+
+@pytest.mark.parametrize(
+    ("shades", "tints"),
+    [
+        ([10, 20], [1, 2, 3]),
+        ([10, 20, 30, 40], [1, 2, 3]),
+        ([10, 20, 30], [1, 2]),
+        ([10, 20, 30], [1, 2, 3, 4]),
+        ([10, 20], [1, 2]),
+        ([], []),
+        ([10, 20, 30, 40], [1, 2, 3, 4]),
+    ],
+    ids=lambda v: json.dumps(v),
+)
+def test_items_that_do_not_match_the_pictures_give_no_url(page, drawn, shades, tints):
+    assert update(page, shades, tints) == []
+    assert drawn == []
+
+
+def test_no_pictures_and_no_items_is_fine(page, drawn):
+    assert update(page, [], [], images=0) == []
+    assert drawn == []
