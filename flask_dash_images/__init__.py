@@ -10,11 +10,13 @@ from .exceptions import (
     ConfigurationError,
     DynamicImagesError,
     RegistrationError,
+    RenderBusy,
     RenderError,
     UnknownImage,
     UrlBuildError,
 )
 from .extension import DynamicImages
+from .signals import image_failed, image_rendered
 
 __version__ = "0.1.0"
 
@@ -25,10 +27,13 @@ __all__ = [
     "DynamicImages",
     "DynamicImagesError",
     "RegistrationError",
+    "RenderBusy",
     "RenderError",
     "UnknownImage",
     "UrlBuildError",
     "image_callback",
+    "image_failed",
+    "image_rendered",
 ]
 
 

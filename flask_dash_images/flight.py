@@ -29,6 +29,13 @@ class RenderSlots:
         self.size = size
         self.wait = wait
         self._semaphore = threading.BoundedSemaphore(size)
+        self._count = threading.Lock()
+        self._in_use = 0
+
+    @property
+    def in_use(self) -> int:
+        """How many slots are taken now (a gauge for metrics)."""
+        return self._in_use
 
     def acquire(self) -> None:
         """Take a slot; give it back with :meth:`release`.
@@ -37,8 +44,12 @@ class RenderSlots:
         """
         if not self._semaphore.acquire(timeout=self.wait):
             raise RenderBusy(self.wait)
+        with self._count:
+            self._in_use += 1
 
     def release(self) -> None:
+        with self._count:
+            self._in_use -= 1
         self._semaphore.release()
 
 

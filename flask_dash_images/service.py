@@ -16,9 +16,10 @@ import typing as t
 from werkzeug.exceptions import HTTPException
 
 from . import render
-from .exceptions import GeneratorFailed
+from .exceptions import GeneratorFailed, RenderBusy
 from .flight import RenderSlots, SingleFlight
 from .logs import describe
+from .signals import image_failed, image_rendered
 
 if t.TYPE_CHECKING:
     from .cache_guard import GuardedCache
@@ -52,6 +53,7 @@ class RenderService:
         size is known beforehand (a matplotlib figure), else after.
     :param cache: the server cache, or ``None``.
     :param logger: where generator failures are logged.
+    :param sender: what the signals name as their sender (the app).
     """
 
     def __init__(
@@ -61,11 +63,13 @@ class RenderService:
         max_pixels: int,
         cache: GuardedCache | None,
         logger: logging.Logger,
+        sender: object = None,
     ) -> None:
         self.slots = slots
         self.max_pixels = max_pixels
         self.cache = cache
         self.logger = logger
+        self.sender = sender
         self._flight = SingleFlight()
 
     def picture(
@@ -87,6 +91,42 @@ class RenderService:
             (logged here, with its traceback).
         :raises HTTPException: the generator aborted with an HTTP error.
         """
+        try:
+            picture = self._picture(spec, values, fmt, key, store)
+        except RenderBusy as busy:
+            self._failed(spec, fmt, busy)
+            raise
+        except GeneratorFailed as failed:
+            self._failed(spec, fmt, failed.__cause__ or failed)
+            raise
+        if image_rendered.receivers:
+            image_rendered.send(
+                self.sender,
+                name=spec.guid,
+                format=fmt.name,
+                seconds=sum(seconds for _, seconds in picture.timings),
+                size=len(picture.data),
+                cached=picture.hit,
+                shared=picture.shared,
+            )
+        return picture
+
+    def _failed(
+        self, spec: ImageSpec, fmt: render.Format, error: BaseException
+    ) -> None:
+        if image_failed.receivers:
+            image_failed.send(
+                self.sender, name=spec.guid, format=fmt.name, exception=error
+            )
+
+    def _picture(
+        self,
+        spec: ImageSpec,
+        values: t.Mapping[str, t.Any],
+        fmt: render.Format,
+        key: str | None,
+        store: bool,
+    ) -> Picture:
         cache = self.cache if store and key is not None else None
         lookup: tuple[tuple[str, float], ...] = ()
         if cache is not None:

@@ -80,6 +80,7 @@ class AppState:
                 app, extension.cache, _seconds(config, "DASH_IMAGES_CACHE_RETRY")
             ),
             logger=app.logger,
+            sender=app,
         )
         # Where Dash apps' pictures are served: routes_pathname_prefix ->
         # the blueprint's name there, and the browser's root if not the

@@ -18,14 +18,17 @@ from .conftest import decode
 from .dash_browser import DashBrowser
 
 README = Path(__file__).resolve().parent.parent / "README.rst"
-_BLOCK = re.compile(r"^\.\. code-block:: python\n\n((?:    .*\n|\n)+)", re.M)
+_BLOCK = re.compile(
+    r"^(?P<indent> *)\.\. code-block:: python\n\n(?P<code>(?:(?P=indent)    .*\n|\n)+)",
+    re.M,
+)
 
 
 def examples() -> dict[str, str]:
     """The README's Python blocks that name their file: ``# file: app.py``."""
     found = {}
     for match in _BLOCK.finditer(README.read_text(encoding="utf-8")):
-        code = textwrap.dedent(match.group(1))
+        code = textwrap.dedent(match.group("code"))
         first = code.partition("\n")[0]
         if first.startswith("# file: "):
             found[first.removeprefix("# file: ")] = code
@@ -33,7 +36,7 @@ def examples() -> dict[str, str]:
 
 
 def test_the_readme_has_a_dash_and_a_flask_example():
-    assert set(examples()) == {"app.py", "flask_app.py"}
+    assert set(examples()) == {"app.py", "flask_app.py", "metrics.py"}
 
 
 def load(tmp_path: Path, filename: str) -> t.Any:
@@ -109,3 +112,44 @@ def test_the_flask_example_serves_its_badges(tmp_path):
         response = client.get(source.replace("&amp;", "&"))
         assert response.status_code == 200
         assert decode(response.data).size == (160, 32)
+
+
+def test_the_prometheus_recipe_counts_what_it_says(tmp_path, images, app_factory):
+    import concurrent.futures
+    import threading
+
+    from PIL import Image
+
+    metrics = load(tmp_path, "metrics.py")
+    gate, started = threading.Event(), threading.Event()
+
+    @images.generator(name="tile", deterministic=True)
+    def tile(n):
+        if n < 0:
+            raise ValueError("negative")
+        if n == 99:
+            started.set()
+            assert gate.wait(10)
+        return Image.new("L", (2, 2), n)
+
+    app = app_factory(DASH_IMAGES_MAX_RENDERS=1, DASH_IMAGES_RENDER_WAIT=0)
+    metrics.instrument(app)
+    client = app.test_client()
+    with app.test_request_context():
+        urls = {n: images.url_for("tile", n=n) for n in (1, -1, 99, 5)}
+    assert client.get(urls[1]).status_code == 200
+    assert client.get(urls[-1]).status_code == 500
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        held = pool.submit(app.test_client().get, urls[99])
+        assert started.wait(10)
+        gauge = client.get("/metrics").get_data(as_text=True)
+        assert client.get(urls[5]).status_code == 503
+        gate.set()
+        assert held.result(10).status_code == 200
+    text = client.get("/metrics").get_data(as_text=True)
+    assert "dash_images_slots_in_use 1.0" in gauge
+    assert 'dash_images_served_total{name="tile",source="render"} 2.0' in text
+    assert 'dash_images_failed_total{name="tile"} 1.0' in text
+    assert 'dash_images_busy_total{name="tile"} 1.0' in text
+    assert 'dash_images_render_seconds_count{name="tile"} 2.0' in text
+    assert "dash_images_slots_in_use 0.0" in text
