@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from .dash_callbacks import register_dash_callback
+from .dash_callbacks import check_backend, register_dash_callback
 from .extension import DynamicImages
 from .state import EXTENSION_KEY
 
@@ -27,7 +27,10 @@ def image_callback(
 
     Sets up :class:`DynamicImages` on ``dash_app.server`` the first time, and
     reuses it after. Takes the options of :meth:`DynamicImages.callback`.
+
+    :raises ConfigurationError: the Dash app does not run on Flask.
     """
+    check_backend(dash_app)
     server = dash_app.server
     state = server.extensions.get(EXTENSION_KEY)
     images = state.extension if state is not None else DynamicImages(server)

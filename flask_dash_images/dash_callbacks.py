@@ -61,7 +61,10 @@ def register_dash_callback(
     outputs = [output, Output(output.component_id, "srcSet")] if hidpi else output
 
     def decorator(function: F) -> F:
-        attach(images, dash_app if dash_app is not None else _current_dash_app())
+        target = dash_app if dash_app is not None else _current_dash_app()
+        if target is not None:
+            check_backend(target)
+        attach(images, target)
         params = positional_params(function, len(inputs_and_states))
         spec = images.register(
             function,
@@ -186,6 +189,24 @@ def _url_builder(
 
     build.__name__ = build.__qualname__ = f"image_url_{spec.guid}"
     return build
+
+
+def check_backend(dash_app: dash.Dash) -> None:
+    """Refuse a Dash app that does not run on Flask, saying what works.
+
+    :raises ConfigurationError: Dash runs it on FastAPI or Quart.
+    """
+    server = getattr(dash_app, "server", None)
+    if isinstance(server, flask.Flask):
+        return
+    backend = type(server).__module__.partition(".")[0]
+    raise ConfigurationError(
+        f"this Dash app runs on {type(server).__name__} (Dash's {backend!r}"
+        " backend); flask-dash-images serves pictures from Flask, so image"
+        " callbacks need a Dash app on the Flask backend (the default:"
+        " Dash(__name__), or Dash(server=flask_app)); plain Flask generators"
+        " work on any Flask app"
+    )
 
 
 def attach(images: DynamicImages, dash_app: dash.Dash | None) -> None:

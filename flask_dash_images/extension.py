@@ -49,8 +49,14 @@ class DynamicImages:
     def init_app(self, app: Flask) -> None:
         """Serve this instance's generators on ``app``.
 
-        :raises ConfigurationError: ``app`` is already set up.
+        :raises ConfigurationError: ``app`` is already set up, or is not a
+            Flask app.
         """
+        if not isinstance(app, Flask):
+            raise ConfigurationError(
+                f"init_app takes a Flask app (a Dash app's server on Dash's"
+                f" Flask backend), not {type(app).__module__}.{type(app).__name__}"
+            )
         if EXTENSION_KEY in app.extensions:
             raise ConfigurationError(
                 f"DynamicImages is already set up on the app {app.name!r}"

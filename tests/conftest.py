@@ -7,6 +7,7 @@ import typing as t
 import dash
 import pytest
 from dash import _callback as dash_callback_registry
+from dash import _get_app as dash_get_app
 from flask import Flask
 from hypothesis import settings
 from PIL import Image
@@ -28,6 +29,8 @@ def _fresh_dash_globals() -> t.Iterator[None]:
         dash_callback_registry.GLOBAL_CALLBACK_LIST.clear()
         dash_callback_registry.GLOBAL_CALLBACK_MAP.clear()
         dash_callback_registry.GLOBAL_INLINE_SCRIPTS.clear()
+        # The Dash app made last, which images.callback looks at.
+        dash_get_app.APP = None
 
     clear()
     yield
