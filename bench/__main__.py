@@ -21,6 +21,7 @@ MODULES = (
     "png_settings",
     "gunicorn_rps",
     "browser_latency",
+    "slider_sweep",
 )
 
 

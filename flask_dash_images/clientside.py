@@ -10,10 +10,20 @@ from __future__ import annotations
 import json
 import typing as t
 
-__all__ = ["CONFIG_ID", "url_function"]
+__all__ = ["BOX", "CONFIG_ID", "MEASURE_FUNCTION", "url_function"]
 
 #: The id of the page's JSON that tells the browser the app's version.
 CONFIG_ID = "_dash-images-config"
+
+#: The image's property that holds its box (``responsive=True``), set by the
+#: page script (``assets/dash_images.js``).
+BOX = "data-dash-images-box"
+
+#: A clientside callback from the images' ids to their first boxes.
+MEASURE_FUNCTION = """function (ids) {
+  var box = window.dashImages.box;
+  return Array.isArray(ids) ? ids.map(box) : box(ids);
+}"""
 
 _TEMPLATE = """function () {
   var spec = %(spec)s;
@@ -46,9 +56,15 @@ _TEMPLATE = """function () {
     });
   }
   function url(vals, scale) {
+    // With responsive, the first value is the image's box.
+    var own = spec.responsive ? vals.slice(1) : vals;
     var pairs = spec.names.map(function (name, i) {
-      return enc(name) + "=" + enc(canon(vals[i]));
+      return enc(name) + "=" + enc(canon(own[i]));
     });
+    if (spec.responsive) {
+      pairs.push("width=" + enc(canon(vals[0].width)),
+                 "height=" + enc(canon(vals[0].height)));
+    }
     if (spec.hidpi) { pairs.push("scale=" + scale); }
     if (version) { pairs.push("_v=" + enc(version)); }
     return prefix + spec.path + (pairs.length ? "?" + pairs.join("&") : "");
@@ -91,6 +107,7 @@ def url_function(
     spread: t.Sequence[bool] | None,
     blocks: t.Sequence[bool],
     hidpi: bool = False,
+    responsive: bool = False,
 ) -> str:
     """JavaScript for a Dash clientside callback returning the image URL(s).
 
@@ -101,6 +118,8 @@ def url_function(
     :param spread: for an ``ALL`` output, which inputs are ``ALL`` too.
     :param blocks: which values leave the picture as it is when ``None``.
     :param hidpi: return ``[src, srcSet]`` with ``scale`` 1 and 2.
+    :param responsive: the first value is the image's box, which goes into
+        the URL as ``width`` and ``height`` after the other values.
     """
     spec = {
         "path": path,
@@ -109,5 +128,6 @@ def url_function(
         "spread": None if spread is None else list(spread),
         "blocks": list(blocks),
         "hidpi": hidpi,
+        "responsive": responsive,
     }
     return _TEMPLATE % {"spec": json.dumps(spec), "config_id": CONFIG_ID}

@@ -16,11 +16,11 @@ from dash import exceptions as dash_exceptions
 from dash.dependencies import ALL, Input, Output, State
 
 from . import urls
-from .clientside import CONFIG_ID, url_function
+from .clientside import BOX, CONFIG_ID, MEASURE_FUNCTION, url_function
 from .dash_setup import serialize_dash_setup
 from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
 from .logs import escape
-from .registry import SCALE, positional_params
+from .registry import HEIGHT, SCALE, WIDTH, positional_params
 from .state import EXTENSION_KEY, AppState, get_state
 
 if t.TYPE_CHECKING:
@@ -41,6 +41,7 @@ def register_dash_callback(
     name: str | None = None,
     clientside: bool | None = None,
     hidpi: bool = False,
+    responsive: bool = False,
     allow_none: bool = False,
     prevent_initial_call: bool | None = None,
     **options: t.Any,
@@ -53,10 +54,16 @@ def register_dash_callback(
     dash_options: dict[str, t.Any] = {}
     if prevent_initial_call is not None:
         dash_options["prevent_initial_call"] = prevent_initial_call
-    spread = [_is_all(d) for d in inputs_and_states] if _is_all(output) else None
+    # With responsive, the image's own box (set by the page script) is the
+    # first value; until it is known there is no URL.
+    box = [Input(output.component_id, BOX)] if responsive else []
+    dependencies = [*box, *inputs_and_states]
+    spread = [_is_all(d) for d in dependencies] if _is_all(output) else None
     # Which values, when None, leave the picture as it is: an emptied input
     # or a cleared dropdown is no reason for a broken image.
-    blocks = [isinstance(d, Input) and not allow_none for d in inputs_and_states]
+    blocks = [True] * len(box) + [
+        isinstance(d, Input) and not allow_none for d in inputs_and_states
+    ]
     # With hidpi, the image's srcSet offers the 2x picture beside src.
     outputs = [output, Output(output.component_id, "srcSet")] if hidpi else output
 
@@ -70,13 +77,24 @@ def register_dash_callback(
             function,
             key=str(output),
             name=name,
-            params=[*params, SCALE] if hidpi else params,
+            params=[*params, *(WIDTH, HEIGHT) * responsive, *(SCALE,) * hidpi],
             keywords=False,
             clientside=clientside,
             hidpi=hidpi,
+            responsive=responsive,
             allow_none=allow_none,
             **options,
         )
+        register_clientside = (
+            dash.clientside_callback
+            if dash_app is None
+            else dash_app.clientside_callback
+        )
+        if responsive:
+            component = output.component_id
+            register_clientside(
+                MEASURE_FUNCTION, Output(component, BOX), Input(component, "id")
+            )
         if spec.clientside:
             script = url_function(
                 f"{urls.ROUTE[1:]}{spec.guid}.{spec.extension}",
@@ -85,17 +103,13 @@ def register_dash_callback(
                 spread,
                 blocks,
                 hidpi,
+                responsive,
             )
-            register_clientside = (
-                dash.clientside_callback
-                if dash_app is None
-                else dash_app.clientside_callback
-            )
-            register_clientside(script, outputs, *inputs_and_states, **dash_options)
+            register_clientside(script, outputs, *dependencies, **dash_options)
         else:
             register = dash.callback if dash_app is None else dash_app.callback
             builder = _url_builder(images, spec, spread, blocks)
-            register(outputs, *inputs_and_states, **dash_options)(builder)
+            register(outputs, *dependencies, **dash_options)(builder)
         return function
 
     return decorator
@@ -140,6 +154,11 @@ def _url_builder(
         return any(b and v is None for b, v in zip(blocks, values, strict=True))
 
     def urls_for(values: t.Sequence[t.Any], root: str | None, blueprint: str) -> t.Any:
+        if spec.responsive:
+            box, *own = values
+            if not isinstance(box, dict):
+                raise UrlBuildError(f"{spec.label}: the image's box is {box!r}")
+            values = [*own, box.get(WIDTH), box.get(HEIGHT)]
         if not spec.hidpi:
             return images.build_url(spec, values, root=root, blueprint=blueprint)
         one, two = (

@@ -95,6 +95,7 @@ class DynamicImages:
         cache_timeout: int | t.Literal[False] | None = None,
         clientside: bool | None = None,
         hidpi: bool = False,
+        responsive: bool = False,
         allow_none: bool = False,
         prevent_initial_call: bool | None = None,
         **encoder_options: t.Any,
@@ -127,6 +128,10 @@ class DynamicImages:
             signs Dash URLs.
         :param hidpi: also set the image's ``srcSet`` to a 2x URL; the
             generator gets ``scale=1`` or ``scale=2`` by keyword.
+        :param responsive: draw for the box the image fills: the generator
+            also gets ``width`` and ``height`` by keyword, in device pixels
+            (``height`` is ``None`` unless the image has a CSS height); the
+            picture is redrawn when the box or the pixel ratio changes.
         :param allow_none: call the generator when an ``Input``'s value is
             ``None``; by default the picture is left as it is.
         :param prevent_initial_call: passed on to Dash.
@@ -143,6 +148,7 @@ class DynamicImages:
             name=name,
             clientside=clientside,
             hidpi=hidpi,
+            responsive=responsive,
             allow_none=allow_none,
             prevent_initial_call=prevent_initial_call,
             format=format,

@@ -23,6 +23,11 @@ _NAME = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
 #: The keyword argument that tells a ``hidpi=True`` generator its scale.
 SCALE = "scale"
+#: The keyword arguments that tell a ``responsive=True`` generator its box,
+#: in device pixels.
+WIDTH, HEIGHT = "width", "height"
+#: The widest or tallest box a URL may ask for, in device pixels.
+MAX_SIDE = 16384
 
 #: The decorators' options that configure an :class:`ImageSpec`; every other
 #: keyword argument of a decorator is a Pillow encoder option.
@@ -36,6 +41,7 @@ SPEC_OPTIONS = frozenset(
         "cache_timeout",
         "clientside",
         "hidpi",
+        "responsive",
         "allow_none",
     }
 )
@@ -66,6 +72,8 @@ class ImageSpec:
         default, ``0``: no expiry); ``False`` keeps this generator out of it.
     :param clientside: its URLs are built in the browser, so cannot be signed.
     :param hidpi: the last parameter is ``scale`` (1 or 2), passed by keyword.
+    :param responsive: ``width`` and ``height`` (device pixels; ``height``
+        may be ``None``) come before it, passed by keyword.
     :param allow_none: a Dash ``Input`` whose value is ``None`` still calls
         the generator (by default the picture is left as it is).
     """
@@ -85,6 +93,7 @@ class ImageSpec:
     cache_timeout: int | t.Literal[False] | None = None
     clientside: bool = False
     hidpi: bool = False
+    responsive: bool = False
     allow_none: bool = False
 
     def __post_init__(self) -> None:
@@ -116,7 +125,8 @@ class ImageSpec:
         if len(set(self.params)) != len(self.params):
             raise RegistrationError(
                 f"{self.label}: parameter names {self.params} repeat a name"
-                " (with hidpi=True, 'scale' is taken)"
+                " (with hidpi=True, 'scale' is taken; with responsive=True,"
+                " 'width' and 'height')"
             )
         for param in self.params:
             if param in urls.RESERVED:
@@ -186,19 +196,40 @@ class ImageSpec:
         """Whether a server cache may keep this generator's pictures."""
         return self.deterministic and self.cache_timeout is not False
 
+    @functools.cached_property
+    def _keyword_params(self) -> tuple[str, ...]:
+        # The Dash generator's parameters that the extension adds, by keyword.
+        return (WIDTH, HEIGHT) * self.responsive + (SCALE,) * self.hidpi
+
     def call(self, values: t.Mapping[str, t.Any]) -> t.Any:
         """Call the generator with decoded values.
 
-        :raises BadParameter: ``scale`` is not 1 or 2.
+        :raises BadParameter: ``scale`` is not 1 or 2, or ``width`` or
+            ``height`` is not a whole number of pixels up to :data:`MAX_SIDE`.
         """
         if self.keywords:
             return self.function(**values)
-        if not self.hidpi:
+        extra = self._keyword_params
+        if not extra:
             return self.function(*(values[name] for name in self.params))
-        scale = values[SCALE]
-        if type(scale) is not int or scale not in (1, 2):
+        keywords = {name: values[name] for name in extra}
+        if self.hidpi and not _is_int(keywords[SCALE], 1, 2):
             raise BadParameter(f"parameter {SCALE!r} must be 1 or 2")
-        return self.function(*(values[name] for name in self.params[:-1]), scale=scale)
+        if self.responsive:
+            if not _is_int(keywords[WIDTH], 1, MAX_SIDE):
+                raise BadParameter(f"parameter {WIDTH!r} must be 1 to {MAX_SIDE}")
+            if keywords[HEIGHT] is not None and not _is_int(
+                keywords[HEIGHT], 1, MAX_SIDE
+            ):
+                raise BadParameter(
+                    f"parameter {HEIGHT!r} must be null or 1 to {MAX_SIDE}"
+                )
+        positional = self.params[: len(self.params) - len(extra)]
+        return self.function(*(values[name] for name in positional), **keywords)
+
+
+def _is_int(value: object, low: int, high: int) -> bool:
+    return type(value) is int and low <= value <= high
 
 
 def _is_seconds(value: object) -> bool:

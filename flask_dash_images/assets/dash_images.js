@@ -5,7 +5,9 @@
  * loading. An <img> with data-dash-images-loading="<id>" also makes the
  * dcc.Loading with that id spin until its picture has arrived. With Dash's
  * dev tools on, a failed picture's error (the server's answer) goes to the
- * browser console with its URL. Served by Dash (dash.hooks.script).
+ * browser console with its URL. For responsive=True callbacks it measures
+ * the box each picture fills (window.dashImages.box) and sends changes.
+ * Served by Dash (dash.hooks.script).
  */
 (function () {
   "use strict";
@@ -122,9 +124,118 @@
     });
   }
 
+  // -- responsive=True: the box each picture is drawn for ------------------
+
+  var BOX = "data-dash-images-box";
+  var STEP = 50;  // CSS pixels: widths round up to it, so caches stay useful
+  var DEBOUNCE = 150;  // ms after the last resize
+  var tracked = [];
+
+  function elementFor(id) {
+    if (id !== null && typeof id === "object") {
+      // Dash's own text for a dict id: keys sorted, values as JSON.
+      id = "{" + Object.keys(id).sort().map(function (key) {
+        return JSON.stringify(key) + ":" + JSON.stringify(id[key]);
+      }).join(",") + "}";
+    }
+    return document.getElementById(id);
+  }
+
+  function roundUp(css) {
+    return Math.max(STEP, Math.ceil(css / STEP) * STEP);
+  }
+
+  // The box of the container the picture fills (never the picture's own
+  // size, which would feed back into it), and the image's CSS height when
+  // it has one; in device pixels.
+  function measure(img) {
+    var container = img.parentElement;
+    if (!container) {
+      return null;
+    }
+    var style = getComputedStyle(container);
+    var width = container.clientWidth - parseFloat(style.paddingLeft || 0) -
+      parseFloat(style.paddingRight || 0);
+    if (!(width > 0)) {
+      return null;
+    }
+    var ratio = window.devicePixelRatio || 1;
+    var height = img.style.height ? img.getBoundingClientRect().height : 0;
+    return {
+      width: Math.round(roundUp(width) * ratio),
+      height: height > 0 ? Math.round(roundUp(height) * ratio) : null
+    };
+  }
+
+  function send(entry) {
+    var box = measure(entry.img);
+    var text = JSON.stringify(box);
+    if (box === null || text === entry.sent) {
+      return;
+    }
+    entry.sent = text;
+    window.dash_clientside.set_props(entry.id, (function () {
+      var props = {};
+      props[BOX] = box;
+      return props;
+    })());
+  }
+
+  function later(entry) {
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(function () { send(entry); }, DEBOUNCE);
+  }
+
+  function track(img, id, box) {
+    for (var i = 0; i < tracked.length; i++) {
+      if (tracked[i].img === img) {
+        return;
+      }
+    }
+    var entry = {img: img, id: id, sent: JSON.stringify(box), timer: null};
+    tracked.push(entry);
+    if (window.ResizeObserver && img.parentElement) {
+      new ResizeObserver(function () { later(entry); }).observe(img.parentElement);
+    }
+    if (box === null) {
+      later(entry);
+    }
+  }
+
+  // Zooming or moving the window to another screen changes the ratio.
+  function watchRatio() {
+    if (!window.matchMedia) {
+      return;
+    }
+    var query = window.matchMedia(
+      "(resolution: " + (window.devicePixelRatio || 1) + "dppx)"
+    );
+    query.addEventListener("change", function () {
+      tracked.forEach(later);
+      watchRatio();
+    }, {once: true});
+  }
+
+  window.dashImages = {
+    /* The box of the image with this Dash id, for its first URL (or
+     * no_update while it has no size yet); then it is watched, and every
+     * change is sent with set_props. */
+    box: function (id) {
+      var img = elementFor(id);
+      var unchanged = window.dash_clientside.no_update;
+      if (!img) {
+        return unchanged;
+      }
+      var box = measure(img);
+      track(img, id, box);
+      return box === null ? unchanged : box;
+    }
+  };
+
   if (document.body) {
     start();
   } else {
     document.addEventListener("DOMContentLoaded", start);
   }
+  watchRatio();
 })();

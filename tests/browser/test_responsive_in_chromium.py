@@ -1,0 +1,128 @@
+"""responsive=True in Chromium: pictures drawn for the box they fill, in device
+pixels, redrawn when the box changes, never in a loop."""
+
+from __future__ import annotations
+
+import pytest
+from dash import ALL, Input, Output, dcc, html
+from PIL import Image
+
+from .helpers import image_selector, page_log
+
+pytestmark = pytest.mark.browser
+
+
+def boxed(component_id, width, height=None):
+    style = {"width": "100%"}
+    if height is not None:
+        style["height"] = f"{height}px"
+    named = {"id": f"box-{component_id}"} if isinstance(component_id, str) else {}
+    return html.Div(
+        html.Img(id=component_id, style=style),
+        style={"width": f"{width}px", "padding": "7px"},
+        **named,
+    )
+
+
+def wait_for_natural_width(page, selector, width):
+    page.wait_for_function(
+        "([s, w]) => { const i = document.querySelector(s);"
+        " return i !== null && i.complete && i.naturalWidth === w; }",
+        arg=[selector, width],
+    )
+
+
+def calls_app(dash_factory, images, calls, layout, output, inputs, **options):
+    dash_app = dash_factory(layout)
+
+    @images.callback(output, *inputs, responsive=True, **options)
+    def draw(shade, *, width, height, **rest):
+        calls.append((shade, width, height))
+        scale = rest.get("scale", 1)
+        return Image.new("L", (width * scale, (height or width // 2) * scale), shade)
+
+    return dash_app
+
+
+def test_the_picture_is_drawn_for_its_box_in_device_pixels(
+    dash_factory, images, new_context, live_server
+):
+    calls = []
+    dash_app = calls_app(
+        dash_factory,
+        images,
+        calls,
+        html.Div([dcc.Input(id="shade", value=90), boxed("pic", 380)]),
+        Output("pic", "src"),
+        [Input("shade", "value")],
+    )
+    page = new_context(device_scale_factor=2).new_page()
+    page.goto(live_server(dash_app))
+    # 380 CSS pixels round up to 400; times the device pixel ratio of 2.
+    wait_for_natural_width(page, "#pic", 800)
+    assert calls[-1][1:] == (800, None)
+    src = page.get_attribute("#pic", "src")
+    assert "width=800&height=null" in src
+
+    # The box grows: after the debounce one new picture, for the new box.
+    page.evaluate("document.getElementById('box-pic').style.width = '530px'")
+    wait_for_natural_width(page, "#pic", 1100)
+    page.wait_for_timeout(600)
+    widths = [width for _, width, _ in calls]
+    assert widths[-1] == 1100 and widths.count(1100) == 1
+    # No loop: nothing more is drawn once the box is still.
+    drawn = len(calls)
+    page.wait_for_timeout(800)
+    assert len(calls) == drawn
+    requests = [u for s, u in page_log(page).image_responses()]
+    assert len(requests) == len(set(requests))
+
+
+def test_a_css_height_is_passed_and_no_update_before_a_size(
+    dash_factory, images, new_context, live_server
+):
+    calls = []
+    dash_app = calls_app(
+        dash_factory,
+        images,
+        calls,
+        html.Div([dcc.Input(id="shade", value=90), boxed("pic", 200, height=120)]),
+        Output("pic", "src"),
+        [Input("shade", "value")],
+    )
+    page = new_context(device_scale_factor=1).new_page()
+    page.goto(live_server(dash_app))
+    wait_for_natural_width(page, "#pic", 200)
+    assert calls == [(90, 200, 150)]  # 120 CSS pixels round up to 150
+
+
+def test_all_pictures_each_get_their_own_box_and_hidpi_works(
+    dash_factory, images, new_context, live_server
+):
+    calls = []
+    ids = [{"t": "img", "i": i} for i in range(2)]
+    dash_app = calls_app(
+        dash_factory,
+        images,
+        calls,
+        html.Div(
+            [dcc.Input(id={"t": "n", "i": i}, value=50 + i) for i in range(2)]
+            + [boxed(ids[0], 120), boxed(ids[1], 260)]
+        ),
+        Output({"t": "img", "i": ALL}, "src"),
+        [Input({"t": "n", "i": ALL}, "value")],
+        hidpi=True,
+    )
+    page = new_context(device_scale_factor=2).new_page()
+    page.goto(live_server(dash_app))
+    # Device pixels (150 and 300 CSS, times 2); the browser takes the 2x
+    # picture of each from srcSet (naturalWidth counts it in CSS pixels).
+    wait_for_natural_width(page, image_selector(ids[0]), 300)
+    wait_for_natural_width(page, image_selector(ids[1]), 600)
+    current = page.evaluate(
+        "[...document.querySelectorAll('img')].map(i => i.currentSrc)"
+    )
+    assert all(src.endswith("&scale=2") for src in current)
+    assert sorted(set(calls)) == [(50, 300, None), (51, 600, None)]
+    state = page.get_attribute(image_selector(ids[0]), "data-dash-images-state")
+    assert state == "loaded"
