@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typing as t
 
-from .dash_callbacks import check_backend, register_dash_callback
+from .dash_callbacks import register_dash_callback
+from .dash_hooks import check_backend
 from .extension import DynamicImages
 from .state import EXTENSION_KEY
 

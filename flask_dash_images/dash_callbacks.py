@@ -6,28 +6,25 @@ the decorated function runs later, when the browser fetches that URL.
 
 from __future__ import annotations
 
-import json
 import typing as t
 
 import dash
 import flask
-from dash import _get_app as dash_get_app
 from dash import exceptions as dash_exceptions
 from dash.dependencies import ALL, Input, Output, State
 
 from . import urls
-from .clientside import BOX, CONFIG_ID, MEASURE_FUNCTION, url_function
-from .dash_setup import serialize_dash_setup
-from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
+from .clientside import BOX, MEASURE_FUNCTION, url_function
+from .dash_hooks import attach, check_backend, current_dash_app, route_of_this_request
+from .exceptions import RegistrationError, UrlBuildError
 from .logs import escape
 from .registry import HEIGHT, SCALE, WIDTH, positional_params
-from .state import EXTENSION_KEY, AppState, get_state
 
 if t.TYPE_CHECKING:
     from .extension import DynamicImages
     from .registry import ImageSpec
 
-__all__ = ["attach", "attach_current_dash_app", "register_dash_callback"]
+__all__ = ["register_dash_callback"]
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 
@@ -68,7 +65,7 @@ def register_dash_callback(
     outputs = [output, Output(output.component_id, "srcSet")] if hidpi else output
 
     def decorator(function: F) -> F:
-        target = dash_app if dash_app is not None else _current_dash_app()
+        target = dash_app if dash_app is not None else current_dash_app()
         if target is not None:
             check_backend(target)
         attach(images, target)
@@ -181,7 +178,7 @@ def _url_builder(
             raise dash_exceptions.PreventUpdate from None
 
     def build_urls(values: t.Sequence[t.Any]) -> t.Any:
-        blueprint, root = _route_of_this_request()
+        blueprint, root = route_of_this_request()
         if spread is None:
             if blocked(values):
                 raise dash_exceptions.PreventUpdate
@@ -208,106 +205,3 @@ def _url_builder(
 
     build.__name__ = build.__qualname__ = f"image_url_{spec.guid}"
     return build
-
-
-def check_backend(dash_app: dash.Dash) -> None:
-    """Refuse a Dash app that does not run on Flask, saying what works.
-
-    :raises ConfigurationError: Dash runs it on FastAPI or Quart.
-    """
-    server = getattr(dash_app, "server", None)
-    if isinstance(server, flask.Flask):
-        return
-    backend = type(server).__module__.partition(".")[0]
-    raise ConfigurationError(
-        f"this Dash app runs on {type(server).__name__} (Dash's {backend!r}"
-        " backend); flask-dash-images serves pictures from Flask, so image"
-        " callbacks need a Dash app on the Flask backend (the default:"
-        " Dash(__name__), or Dash(server=flask_app)); plain Flask generators"
-        " work on any Flask app"
-    )
-
-
-def attach(images: DynamicImages, dash_app: dash.Dash | None) -> None:
-    """Serve ``dash_app``'s pictures under its prefix, and make its first
-    requests wait for its set-up, if ``images`` is set up on its server
-    (else :meth:`DynamicImages.init_app` does it later)."""
-    if dash_app is None:
-        return
-    state = _state_of(dash_app)
-    if state is not None and state.extension is images:
-        serialize_dash_setup(dash_app)
-        config = dash_app.config
-        state.serve_dash_prefix(
-            dash_app.server,
-            config.routes_pathname_prefix,
-            config.requests_pathname_prefix,
-        )
-
-
-def attach_current_dash_app(server: flask.Flask) -> None:
-    """Attach the Dash app made last, if it runs on ``server``."""
-    dash_app = _current_dash_app()
-    if dash_app is not None and dash_app.server is server:
-        attach(server.extensions[EXTENSION_KEY].extension, dash_app)
-
-
-def _on_new_dash_app(dash_app: dash.Dash) -> None:
-    # Runs for every Dash app made after this module was imported.
-    state = _state_of(dash_app)
-    if state is not None:
-        attach(state.extension, dash_app)
-
-
-def _state_of(dash_app: dash.Dash) -> AppState | None:
-    extensions = getattr(dash_app.server, "extensions", None)
-    if not isinstance(extensions, dict):
-        return None
-    return t.cast("AppState | None", extensions.get(EXTENSION_KEY))
-
-
-def _current_dash_app() -> dash.Dash | None:
-    # The Dash app made last. Not dash.get_app(): it prefers a context
-    # variable that a Dash method may have left set to an older app.
-    return t.cast("dash.Dash | None", getattr(dash_get_app, "APP", None))
-
-
-def _route_of_this_request() -> tuple[str, str | None]:
-    """The blueprint name and browser root for the Dash app whose callback
-    this request is: Dash serves it at ``<routes prefix>_dash-update-component``."""
-    state = get_state(flask.current_app)
-    rule = flask.request.url_rule
-    prefix = "/" if rule is None else rule.rule.rpartition("/")[0] + "/"
-    try:
-        return state.dash_routes[prefix]
-    except KeyError:
-        raise ConfigurationError(
-            f"the Dash app at {prefix!r} is not set up for images: call"
-            " images.init_app(dash_app.server) before it serves, or use"
-            " image_callback(dash_app, ...)"
-        ) from None
-
-
-def _add_page_config(index: str) -> str:
-    # Every Dash page of a server set up with images says its version, which
-    # the browser's URL builder adds as the server's does.
-    state = flask.current_app.extensions.get(EXTENSION_KEY)
-    if state is None or state.version is None:
-        return index
-    tag = (
-        f'<script id="{CONFIG_ID}" type="application/json">'
-        f"{json.dumps({'version': state.version})}</script>"
-    )
-    anchor = index.find("</script>", index.find('id="_dash-config"')) + len("</script>")
-    return index[:anchor] + tag + index[anchor:]
-
-
-dash.hooks.setup()(_on_new_dash_app)
-dash.hooks.index()(_add_page_config)
-# The loading state of every picture, served from Dash's component suites.
-dash.hooks.script(
-    [{"relative_package_path": "assets/dash_images.js", "namespace": __package__}]
-)
-dash.hooks.stylesheet(
-    [{"relative_package_path": "assets/dash_images.css", "namespace": __package__}]
-)

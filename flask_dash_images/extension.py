@@ -76,7 +76,7 @@ class DynamicImages:
         if "dash" in sys.modules:
             # A Dash app made before this call is on the app already: serve
             # its pictures under its prefix (later ones are found by a hook).
-            from .dash_callbacks import attach_current_dash_app
+            from .dash_hooks import attach_current_dash_app
 
             attach_current_dash_app(app)
 
