@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from flask import Blueprint, Flask, render_template, request
+from matplotlib import font_manager
 from PIL import Image, ImageDraw, ImageFont
 
 from flask_dash_images import DynamicImages
@@ -18,6 +21,7 @@ from .params import bounded_int
 
 MAX_TEXT = 40
 SPARK_WIDTH, SPARK_HEIGHT = 220, 60
+BADGE_FONT_SIZE = 28
 
 blueprint = Blueprint("flask_page", __name__, template_folder="templates")
 
@@ -36,10 +40,24 @@ def page() -> str:
     )
 
 
+@functools.cache
+def badge_font_path() -> str:
+    """DejaVu Sans, which matplotlib ships: Latin, Greek and Cyrillic with
+    their accents, and signs such as €. Pillow's default font has ASCII and a
+    few signs, no accented letter: it drew the ü and ß of "Grüße" as boxes."""
+    return str(font_manager.findfont("DejaVu Sans"))
+
+
+def badge_font() -> ImageFont.FreeTypeFont:
+    # Loaded for each call (tens of microseconds) rather than one FreeType
+    # face shared by a threaded server's threads.
+    return ImageFont.truetype(badge_font_path(), BADGE_FONT_SIZE)
+
+
 def badge(text: object, colour: object = "#1f6feb") -> Image.Image:
     """``text`` in white on a rounded label of ``colour``."""
     label = str(text)[:MAX_TEXT] or " "
-    font = ImageFont.load_default(size=28)
+    font = badge_font()
     left, top, right, bottom = font.getbbox(label)
     width, height = right - left + 40, bottom - top + 28
     image = Image.new("RGBA", (width, height), (0, 0, 0, 0))

@@ -51,7 +51,12 @@ def slider(
     value: float,
     marks: dict[float, str] | None = None,
 ) -> dcc.Slider:
-    """A slider that always shows its value."""
+    """A slider that always shows its value, in a tooltip below its thumb.
+
+    Dash positions the tooltip outside the slider's box, where it would cover
+    whatever comes next; the class ``slider-with-tooltip`` (style.css) makes
+    room for it inside the box.
+    """
     return dcc.Slider(
         id=component_id,
         min=low,
@@ -61,4 +66,5 @@ def slider(
         marks=marks,
         allow_direct_input=False,
         tooltip={"placement": "bottom", "always_visible": True},
+        className="slider-with-tooltip",
     )

@@ -52,7 +52,10 @@ _TEMPLATE = """function () {
   var unchanged = window.dash_clientside.no_update;
   function blocked(vals) {
     return spec.blocks.some(function (b, i) {
-      return b && (vals[i] === null || vals[i] === undefined);
+      // An emptied dcc.Input(type="number") gives the browser NaN, the
+      // server None: both mean "no value".
+      var v = vals[i];
+      return b && (v === null || v === undefined || v !== v);
     });
   }
   function url(vals, scale) {

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import configparser
 import json
 import re
+import shlex
+import subprocess
+import sys
+import time
 import typing as t
+import urllib.error
+import urllib.request
 from html.parser import HTMLParser
-from urllib.parse import quote
+from pathlib import Path
+from urllib.parse import parse_qsl, quote
 
 import flask
 import numpy as np
 import pytest
+from dash.exceptions import PreventUpdate
 from PIL import Image
 
 from example_project import __main__ as main_module
-from example_project import create_app, create_dash_app
+from example_project import create_app, create_dash_app, flask_page
 from example_project.nav import LINKS
 from example_project.pages import (
     PAGES,
@@ -28,11 +37,16 @@ from example_project.pages import (
 )
 
 from .conftest import decode, same_pixels
+from .servers import free_port
+
+REPO = Path(__file__).resolve().parent.parent
 
 THUMB = '{"index":["MATCH"],"type":"thumb"}.src'
+HEATMAP = "..heatmap-picture.src...heatmap-picture.srcSet.."
 
-# The demos whose URL a server-side callback builds, for one picture:
-# output, input values, concrete output id (for MATCH), picture size.
+# One picture of each demo, its URL built by the page's own script as the
+# browser runs it: output, input values, concrete output id (for MATCH),
+# picture size.
 DEMOS = {
     "fractal": (
         "fractal-picture.src",
@@ -96,46 +110,21 @@ def text_of(component: t.Any) -> str:
     return "" if component is None else str(component)
 
 
-def hidpi_update(page: t.Any, component: str, inputs: list[t.Any]) -> tuple[str, str]:
-    """``src`` and ``srcSet`` from a ``hidpi=True`` image callback, whose one
-    callback has both as outputs; ``inputs`` in declared order."""
-    callback = page.callback_for(f"..{component}.src...{component}.srcSet..")
-    body = {
-        "output": callback["output"],
-        "outputs": [
-            {"id": component, "property": "src"},
-            {"id": component, "property": "srcSet"},
-        ],
-        "inputs": [
-            {"id": d["id"], "property": d["property"], "value": value}
-            for d, value in zip(callback["inputs"], inputs, strict=True)
-        ],
-        "changedPropIds": [],
-    }
-    response = page.client.post("/_dash-update-component", json=body)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    props = response.get_json()["response"][component]
-    return props["src"], props["srcSet"]
+def with_values(url: str, **values: t.Any) -> str:
+    """``url`` with some of its query's values replaced, as anyone may edit
+    a URL: each value as JSON, percent-encoded."""
+    path, _, query = url.partition("?")
+    pairs = dict(parse_qsl(query, keep_blank_values=True))
+    for name, value in values.items():
+        assert name in pairs, f"{url} has no {name}"
+        pairs[name] = json.dumps(value, separators=(",", ":"))
+    return path + "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in pairs.items())
 
 
-def clientside_specs(client: t.Any) -> list[dict[str, t.Any]]:
-    """What the page's clientside image callbacks know: their route and
-    parameter names, read from the inline scripts of the page's HTML."""
-    html = client.get("/").get_data(as_text=True)
-    return [json.loads(m) for m in re.findall(r"var spec = (\{.*?\});", html)]
-
-
-def line_url(client: t.Any, x: t.Any, y: t.Any) -> str:
-    """The URL the Line page's clientside callback builds for (x, y): values
-    as JSON.stringify writes them, percent-encoded."""
-    (spec,) = clientside_specs(client)
-    assert spec["names"] == ["x", "y"]
-    query = "&".join(
-        f"{name}={quote(json.dumps(value, separators=(',', ':')), safe='')}"
-        for name, value in zip(spec["names"], (x, y), strict=True)
-    )
-    # The browser puts the Dash app's requests_pathname_prefix ("/") first.
-    return f"/{spec['path']}?{query}"
+def black_share(picture: Image.Image) -> float:
+    """The share of a picture's pixels that are black."""
+    rgb = np.asarray(picture.convert("RGB"))
+    return float((rgb.max(axis=2) == 0).mean())
 
 
 class ImageSources(HTMLParser):
@@ -185,23 +174,32 @@ def test_each_demo_serves_its_picture(page, output, inputs, outputs, size):
     assert decode(response.data).size == size
 
 
-def test_the_line_demo_builds_its_url_in_the_browser(dash_app):
-    client = dash_app.server.test_client()
-    dependencies = client.get("/_dash-dependencies").get_json()
-    (callback,) = [d for d in dependencies if d["output"] == "line-picture.src"]
-    assert callback["clientside_function"] is not None
-    # The page's HTML carries the script, which knows the route...
-    (spec,) = clientside_specs(client)
-    assert spec["path"].startswith("image_generator/")
-    assert spec["path"].endswith(".png")
-    # ...and the route draws the README's picture for the URL it builds.
-    response = client.get(line_url(client, 150, 40))
+def test_every_picture_url_is_built_in_the_browser(dash_app):
+    dependencies = dash_app.server.test_client().get("/_dash-dependencies").get_json()
+    pictures = [d for d in dependencies if ".src" in d["output"]]
+    # line, fractal, chart, heat map, formats, thumbnails and errors' two.
+    assert len(pictures) == 5 + len(formats.FORMATS) + 2
+    assert all(d["clientside_function"] is not None for d in pictures)
+
+
+def test_the_line_demo_draws_the_url_its_page_builds(page):
+    url = page.update("line-picture.src", [150, 40])
+    path, _, query = url.partition("?")
+    assert path.startswith("/image_generator/") and path.endswith(".png")
+    assert query == "x=150&y=40"
+    response = page.get(url)
     assert response.status_code == 200
     assert same_pixels(decode(response.data), line.draw_line(150, 40))
 
 
+@pytest.mark.parametrize("values", [[None, 40], [150, None], [None, None]])
+def test_an_emptied_number_box_leaves_the_line_as_it_is(page, values):
+    with pytest.raises(PreventUpdate):
+        page.update("line-picture.src", values)
+
+
 def test_the_heat_map_offers_a_picture_twice_as_large_for_hidpi_screens(page):
-    src, srcset = hidpi_update(page, "heatmap-picture", [2.5, "viridis"])
+    src, srcset = page.update(HEATMAP, [2.5, "viridis"])
     url_2x, descriptor = srcset.split(" ")
     assert descriptor == "2x"
     assert src.endswith("&scale=1") and url_2x == src[: -len("1")] + "2"
@@ -273,39 +271,57 @@ def test_a_fractal_view_is_computed_once(page, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("output", "inputs", "size"),
+    ("output", "inputs", "edits", "size"),
     [
         (
             "fractal-picture.src",
-            [None, "x", [], 10**9],
+            [3, -0.75, 0.1, 120],
+            {"zoom": None, "centre_x": "x", "centre_y": [], "iterations": 10**9},
             (fractal.WIDTH, fractal.HEIGHT),
         ),
-        ("chart-picture.src", [10**9, -5], (chart.WIDTH, chart.HEIGHT)),
-        ("formats-jpeg.src", [{"no": "such view"}], (formats.WIDTH, formats.HEIGHT)),
-        ("errors-polygon.src", [10**6], (errors.SIZE, errors.SIZE)),
+        (
+            "chart-picture.src",
+            [3, 400],
+            {"walkers": 10**9, "steps": -5},
+            (chart.WIDTH, chart.HEIGHT),
+        ),
+        (
+            "formats-jpeg.src",
+            ["Dendrite"],
+            {"preset": {"no": "such view"}},
+            (formats.WIDTH, formats.HEIGHT),
+        ),
+        ("errors-polygon.src", [7], {"sides": 10**6}, (errors.SIZE, errors.SIZE)),
+        ("line-picture.src", [5, 5], {"x": None, "y": "x"}, (line.SIZE, line.SIZE)),
+        (
+            THUMB,
+            [({"type": "hue", "index": 0}, 10)],
+            {"hue": -(10**12)},
+            (thumbnails.SIZE, thumbnails.SIZE),
+        ),
     ],
 )
-def test_generators_bound_values_a_url_could_carry(page, output, inputs, size):
-    # Empty inputs send None, and anyone can edit a URL: no error, no
+def test_generators_bound_values_a_url_could_carry(page, output, inputs, edits, size):
+    # The page never sends these, but anyone can edit a URL: no error, no
     # billion-iteration fractal, just the picture for the nearest sane value.
-    response = page.get(page.update(output, inputs))
-    assert response.status_code == 200
+    outputs = {"type": "thumb", "index": 0} if output == THUMB else None
+    url = with_values(page.update(output, inputs, outputs=outputs), **edits)
+    response = page.get(url)
+    assert response.status_code == 200, url
     assert decode(response.data).size == size
 
 
-def test_clientside_and_hidpi_generators_bound_values_too(page):
-    client = page.client
-    response = client.get(line_url(client, None, "x"))
-    assert response.status_code == 200
-    assert decode(response.data).size == (line.SIZE, line.SIZE)
-    src, srcset = hidpi_update(page, "heatmap-picture", [1e300, "no-such-map"])
+def test_the_heat_map_bounds_its_values_at_both_densities(page):
+    src, srcset = page.update(HEATMAP, [1e300, "no-such-map"])
     for url, scale in ((src, 1), (srcset.split(" ")[0], 2)):
-        response = client.get(url)
+        response = page.get(url)
         assert response.status_code == 200
         assert decode(response.data).size == (
             heatmap.WIDTH * scale,
             heatmap.HEIGHT * scale,
         )
+    edited = with_values(src, separation=None, colour_map=[1])
+    assert page.get(edited).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -338,6 +354,80 @@ def test_the_flask_page_images_load(dash_app):
         decode(picture.data)
 
 
+# U+10FFFD (private use) is in no ordinary font: a font draws its
+# missing-glyph box for it, which a badge must draw for no letter of its text.
+NO_GLYPH = "\U0010fffd"
+
+
+@pytest.mark.parametrize("text", ["Grüße ÆØÅ €", "Ærøskøbing", "Çà et là, ½ €"])
+def test_a_badge_draws_every_letter_of_its_text(dash_app, text):
+    box = flask_page.badge(NO_GLYPH)
+    missing = [
+        ch for ch in text if not ch.isspace() and same_pixels(flask_page.badge(ch), box)
+    ]
+    assert missing == []
+    # And the page serves that badge for that text.
+    client = dash_app.server.test_client()
+    parser = ImageSources()
+    page = client.get("/flask/", query_string={"text": text})
+    parser.feed(page.get_data(as_text=True))
+    (src,) = [i["src"] for i in parser.images if i["alt"] == f"a badge reading {text}"]
+    assert src is not None
+    assert same_pixels(decode(client.get(src).data), flask_page.badge(text))
+
+
+@pytest.mark.parametrize("zoom", [2, 4, 6, 8, 10, 12, fractal.MAX_ZOOM])
+def test_zooming_from_the_whole_set_finds_more_than_black(page, zoom):
+    _, x, y, iterations = fractal.PRESETS["Whole set"]
+    url = page.update("fractal-picture.src", [zoom, x, y, iterations])
+    response = page.get(url)
+    assert response.status_code == 200
+    # The zoom keeps the centre: inside the set it would be all black.
+    assert black_share(decode(response.data)) < 0.9
+
+
+def test_the_whole_set_shows_the_whole_set():
+    zoom, x, y, iterations = fractal.PRESETS["Whole set"]
+    picture = fractal.mandelbrot(zoom, x, y, iterations)
+    inside = picture.max(axis=2) == 0
+    # The black of the set touches no edge of the picture.
+    assert inside.any()
+    assert not (inside[0].any() or inside[-1].any())
+    assert not (inside[:, 0].any() or inside[:, -1].any())
+
+
+ZOOMS = [z / 4 for z in range(4 * fractal.MAX_ZOOM + 1)]
+
+
+@pytest.mark.parametrize("zoom", ZOOMS)
+def test_a_key_press_on_a_centre_slider_moves_the_view_8_to_20_pixels(page, zoom):
+    pixel = fractal.VIEW_WIDTH / (fractal.WIDTH * 2**zoom)
+    step = fractal.centre_step(zoom)
+    assert 8 <= step / pixel <= 20
+    # The page's script, as the browser runs it, sets both sliders' step.
+    steps = page.update("..fractal-x.step...fractal-y.step..", [zoom])
+    assert steps == [step, step]
+
+
+def test_the_centre_sliders_start_with_the_step_for_their_zoom(dash_app):
+    content, _ = route(dash_app.server.test_client(), fractal.PATH)
+    zoom = fractal.PRESETS["Whole set"][0]
+    for slider in ("fractal-x", "fractal-y"):
+        (props,) = find_props(content, slider)
+        assert props["step"] == fractal.centre_step(zoom) == 0.1
+
+
+def find_props(component: t.Any, component_id: str) -> list[dict[str, t.Any]]:
+    """The props of the components with this id in a serialised tree."""
+    if isinstance(component, list):
+        return [p for child in component for p in find_props(child, component_id)]
+    if not isinstance(component, dict):
+        return []
+    props = component.get("props", {})
+    found = [props] if props.get("id") == component_id else []
+    return found + find_props(props.get("children"), component_id)
+
+
 def test_create_app_can_be_called_again_in_one_process(browser):
     first, second = create_dash_app(), create_dash_app()
     urls = [
@@ -361,11 +451,95 @@ def test_main_runs_the_threaded_dev_server(monkeypatch):
 
 
 def test_config_is_applied_before_the_extension_is_set_up(browser):
-    dash_app = create_dash_app({"SECRET_KEY": "example-secret"})
+    dash_app = create_dash_app(
+        {"SECRET_KEY": "example-secret", "DASH_IMAGES_VERSION": "7"}
+    )
+    client = dash_app.server.test_client()
+    # The plain Flask page's URLs are chosen by the server: signed.
+    parser = ImageSources()
+    parser.feed(client.get("/flask/").get_data(as_text=True))
+    badge = parser.images[0]["src"]
+    assert badge is not None and "&_sig=" in badge
+    assert client.get(badge).status_code == 200
+    assert client.get(badge.replace("Hello", "Hullo")).status_code == 403
+    # The Dash pages' URLs are built in the browser, unsigned, with the version.
+    url = browser(dash_app).update("line-picture.src", [5, 5])
+    assert url.endswith("?x=5&y=5&_v=7")
+    assert client.get(url).status_code == 200
+
+
+def test_an_app_that_signs_dash_urls_builds_them_on_the_server(browser):
+    dash_app = create_dash_app(
+        {"SECRET_KEY": "example-secret", "DASH_IMAGES_SIGN": True}
+    )
     page = browser(dash_app)
-    # A browser cannot sign, so the Line page's URL is built on the server.
-    assert clientside_specs(dash_app.server.test_client()) == []
+    assert page.callback_for("line-picture.src")["clientside_function"] is None
     url = page.update("line-picture.src", [5, 5])
-    assert "_sig=" in url
+    assert "&_sig=" in url
     assert page.get(url).status_code == 200
     assert page.get(url.partition("&_sig=")[0]).status_code == 403
+    # Pattern-matching ids too.
+    thumb = {"type": "thumb", "index": 3}
+    tile = page.update(THUMB, [({"type": "hue", "index": 3}, 90)], outputs=thumb)
+    assert same_pixels(decode(page.get(tile).data), thumbnails.hue_tile(90))
+
+
+def readme_gunicorn_command() -> list[str]:
+    """The README's command that serves the gallery under gunicorn."""
+    readme = (REPO / "README.rst").read_text(encoding="utf-8")
+    (block,) = re.findall(r"^ +(gunicorn --chdir (?:.*\\\n)*.*)$", readme, re.M)
+    return shlex.split(block.replace("\\\n", " "))
+
+
+def get(url: str) -> tuple[int, str]:
+    """The status and type of ``url``'s answer; 0 for no answer."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.headers.get_content_type()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+    except OSError:  # not listening yet
+        return 0, ""
+
+
+@pytest.mark.servers
+def test_the_readmes_gunicorn_command_serves_the_gallery_from_any_directory(
+    tmp_path,
+):
+    command = readme_gunicorn_command()
+    assert command[:3] == ["gunicorn", "--chdir", "/path/to/flask-dash-images"]
+    port = free_port()
+    # This repository for the README's placeholder, loopback for 0.0.0.0,
+    # and gunicorn as this Python runs it; from a directory of its own.
+    command = [sys.executable, "-m", *command]
+    command[command.index("/path/to/flask-dash-images")] = str(REPO)
+    command[command.index("0.0.0.0:8050")] = f"127.0.0.1:{port}"
+    command[command.index("--workers") + 1] = "1"
+    server = subprocess.Popen(
+        [*command, "--no-control-socket"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while get(base + fractal.PATH)[0] != 200:
+            assert server.poll() is None, server.communicate()[0]
+            assert time.monotonic() < deadline, "gunicorn did not answer in 60 s"
+            time.sleep(0.2)
+        client = create_app().test_client()
+        parser = ImageSources()
+        parser.feed(client.get("/flask/").get_data(as_text=True))
+        assert get(base + str(parser.images[0]["src"])) == (200, "image/png")
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+def test_the_example_extra_brings_gunicorn():
+    config = configparser.ConfigParser()
+    config.read(REPO / "setup.cfg")
+    extra = config["options.extras_require"]["example"].split()
+    assert any(line.startswith("gunicorn>=") for line in extra)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from http import HTTPStatus
 
 import dash
 from dash import Input, Output, dcc, html
@@ -29,17 +31,41 @@ BEHAVIOURS = {
     "string": "Return a string, not a picture (500)",
 }
 
-# Runs in the browser: show the status the picture's URL answers with.
+# The reason phrases of the statuses the image route answers with.
+REASONS = {
+    status.value: status.phrase
+    for status in map(HTTPStatus, (200, 304, 400, 403, 404, 414, 500, 503))
+}
+
+# Runs in the browser: show the status the picture's URL answered with, read
+# from the browser's Resource Timing entry for the <img>'s own request
+# (responseStatus; Chromium reports it). Asking again with fetch() would run
+# the generator a second time for every picture, and log a failing one's
+# traceback twice.
 SHOW_STATUS = """
 async function (src) {
     if (!src) {
         return ["", null];
     }
-    const response = await fetch(src);
-    const status = `HTTP ${response.status} ${response.statusText}`.trim();
-    return [status, src];
+    const reasons = REASONS;
+    performance.setResourceTimingBufferSize(2000);
+    const url = new URL(src, document.baseURI).href;
+    const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    for (let waited = 0; waited < 15000; waited += 50) {
+        const entries = performance.getEntriesByName(url, "resource");
+        const entry = entries[entries.length - 1];
+        if (entry !== undefined && entry.responseEnd > 0) {
+            const status = entry.responseStatus;
+            if (!status) {
+                return ["not reported by this browser", src];
+            }
+            return [`HTTP ${status} ${reasons[status] || ""}`.trim(), src];
+        }
+        await sleep(50);
+    }
+    return ["no answer yet", src];
 }
-"""
+""".replace("REASONS", json.dumps(REASONS))
 
 
 def fragile(behaviour: object) -> Image.Image:

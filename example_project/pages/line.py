@@ -1,16 +1,14 @@
 """The old dash-dynamic-images README's demo: a line from the corner to (x, y).
 
-Its URL is built in the browser (``clientside=True``): a change of x or y
-costs one request, the picture's, instead of a callback request and then the
-picture's. A browser cannot sign URLs, so where the server signs them (it has
-a ``SECRET_KEY``) the page falls back to a server-side callback.
+Its URL is built in the browser, as every picture's in this gallery is by
+default: a change of x or y costs one request, the picture's, and no Dash
+callback request before it.
 """
 
 from __future__ import annotations
 
 import dash
 from dash import Input, Output, dcc, html
-from flask import Flask
 from PIL import Image, ImageDraw
 
 from flask_dash_images import image_callback
@@ -21,8 +19,8 @@ from ..params import bounded
 PATH = "/line"
 TITLE = "Line"
 SUMMARY = (
-    "A 200x200 Pillow picture with a line from the top-left corner to (x, y);"
-    " its URL is built in your browser (clientside=True): one request per change."
+    "The old dash-dynamic-images demo: a 200x200 Pillow picture with a line"
+    " from the top-left corner to (x, y), whose URL your browser builds."
 )
 
 SIZE = 200
@@ -36,24 +34,16 @@ def draw_line(x: object, y: object) -> Image.Image:
     return image
 
 
-def browser_builds_urls(server: Flask) -> bool:
-    """Whether image URLs may be built in the browser: only unsigned ones can.
-
-    The rule of ``DASH_IMAGES_SIGN``: ``None`` signs whenever the app has a
-    ``SECRET_KEY``, ``True`` always, ``False`` never.
-    """
-    sign = server.config.get("DASH_IMAGES_SIGN")
-    return sign is False or (sign is None and not server.config.get("SECRET_KEY"))
-
-
 def layout() -> html.Div:
     return ui.demo(
         ui.controls(
             ui.field("x", dcc.Input(id="line-x", type="number", value=120, step=1)),
             ui.field("y", dcc.Input(id="line-y", type="number", value=80, step=1)),
             ui.note(
-                "Where the server signs image URLs (it has a SECRET_KEY), the"
-                " server builds this URL instead: a browser cannot sign."
+                "Each change costs one request, the picture's: its URL is built"
+                " in your browser, as on every page here. An app that sets"
+                " DASH_IMAGES_SIGN=True gets signed URLs, built by the server"
+                " instead."
             ),
         ),
         ui.picture("line-picture", SIZE, SIZE, "a line from the corner to (x, y)"),
@@ -66,5 +56,4 @@ def register(dash_app: dash.Dash) -> None:
         Output("line-picture", "src"),
         Input("line-x", "value"),
         Input("line-y", "value"),
-        clientside=browser_builds_urls(dash_app.server),
     )(draw_line)
