@@ -38,10 +38,12 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy
 
 # Ratios against the alternatives (bench/results/*.txt, summary.rst), then
-# the bounded load and memory run (bench/results/load.txt).
+# the bounded load and memory run (bench/results/load.txt), then render
+# slots under a flood of slow pictures (bench/results/render_load.txt).
 bench: $(BIN)/.installed
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.render_load
 
 # A long property-based run against the route and the codec (minutes).
 fuzz: $(BIN)/.installed

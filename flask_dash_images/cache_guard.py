@@ -65,14 +65,19 @@ class GuardedCache:
         self._call("set", key, data, timeout=timeout)
 
     def _call(self, method: str, *args: t.Any, **kwargs: t.Any) -> t.Any:
-        if self._open_until and not self._may_try():
-            return None
+        trial = False
+        if self._open_until:
+            if not self._may_try():
+                return None
+            trial = True
         try:
             result = getattr(self.backend, method)(*args, **kwargs)
         except Exception as error:
-            self._failed(method, error)
+            self._failed(method, error, trial)
             return None
-        if self._open_until:
+        # Only the half-open trial closes the breaker: a call sent before a
+        # failure and answered after it proves nothing about now.
+        if trial:
             self._closed()
         return result
 
@@ -84,11 +89,13 @@ class GuardedCache:
             self._trying = True
             return True
 
-    def _failed(self, method: str, error: Exception) -> None:
+    def _failed(self, method: str, error: Exception, trial: bool) -> None:
         with self._lock:
             was_closed = not self._open_until
-            self._open_until = self._clock() + self.retry
-            self._trying = False
+            if was_closed or trial:
+                self._open_until = self._clock() + self.retry
+            if trial:
+                self._trying = False
         if was_closed:
             self.logger.warning(
                 "Image cache %s failed (%s: %s); skipping the cache for %gs",

@@ -6,6 +6,11 @@ Load the fixtures in a test module with ``pytest_plugins = ["tests.servers"]``:
     the ``redis://127.0.0.1:<port>/0`` URL of a redis-server of its own,
     without persistence. Skips when redis-server is not installed, except
     in CI (``CI=true``), where it fails.
+``redis_process``
+    a :class:`RedisServer` for one test alone, which the test may
+    :meth:`~RedisServer.pause`, :meth:`~RedisServer.resume`,
+    :meth:`~RedisServer.kill` and :meth:`~RedisServer.restart`; at teardown
+    it is resumed and stopped, whatever state the test left it in.
 ``gunicorn_server``
     ``gunicorn_server("module:app", workers=2, env={...},
     worker_class="sync", threads=1)`` starts gunicorn and returns a
@@ -55,6 +60,7 @@ __all__ = [
     "free_port",
     "gunicorn_server",
     "redis_server",
+    "redis_process",
     "rss_bytes",
 ]
 
@@ -78,14 +84,29 @@ class ServerError(RuntimeError):
 @pytest.fixture(scope="session")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[str]:
     """The URL of a redis-server on loopback, for the whole session."""
+    executable = _redis_executable()
+    with RedisServer(executable, tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis_process(tmp_path: Path) -> t.Iterator[RedisServer]:
+    """A redis-server for this test alone, to pause, kill and restart."""
+    executable = _redis_executable()
+    directory = tmp_path / "redis"
+    directory.mkdir()
+    with RedisServer(executable, directory) as server:
+        yield server
+
+
+def _redis_executable() -> str:
     executable = shutil.which("redis-server")
     if executable is None:
         reason = "redis-server is not installed: apt-get install redis-server"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason} (CI=true: the redis tests must run)", pytrace=False)
         pytest.skip(reason)
-    with RedisServer(executable, tmp_path_factory.mktemp("redis")) as server:
-        yield server.url
+    return executable
 
 
 @pytest.fixture
@@ -374,7 +395,13 @@ class ServerGroup:
 
 
 class RedisServer:
-    """A redis-server on 127.0.0.1 without persistence, as a subprocess."""
+    """A redis-server on 127.0.0.1 without persistence, as a subprocess.
+
+    Faults for tests: :meth:`pause` (SIGSTOP: connections stay open, nothing
+    answers), :meth:`resume`, :meth:`kill` (SIGKILL: connections refused)
+    and :meth:`restart` (empty, on the same port). :meth:`stop` resumes a
+    paused server first, so it never waits on a process that cannot run.
+    """
 
     def __init__(self, executable: str, directory: Path) -> None:
         self.executable = executable
@@ -388,6 +415,12 @@ class RedisServer:
         return f"redis://{LOOPBACK}:{self.port}/0"
 
     def start(self) -> RedisServer:
+        """Start, and return once it answers PING (the same port every time).
+
+        :raises ServerError: it exited or did not answer in time (with its log).
+        """
+        if self._process is not None:
+            raise ServerError("redis-server is already running")
         command = [
             self.executable,
             "--port",
@@ -425,10 +458,39 @@ class RedisServer:
         except OSError:
             return False
 
-    def stop(self) -> None:
+    def pause(self) -> None:
+        """SIGSTOP: its sockets stay open and take requests; none is answered."""
+        self._signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT: it answers again, the requests that waited first."""
+        self._signal(signal.SIGCONT)
+
+    def kill(self) -> None:
+        """SIGKILL, and wait for it: connections are refused (data is lost)."""
         process, self._process = self._process, None
         if process is not None:
+            process.kill()
+            process.wait(STOP_TIMEOUT)
+
+    def restart(self) -> RedisServer:
+        """Start again on the same port (stopping it first if it runs)."""
+        self.stop()
+        return self.start()
+
+    def stop(self) -> None:
+        """Resume (if paused), SIGTERM, wait; SIGKILL when it will not end."""
+        process, self._process = self._process, None
+        if process is not None:
+            if process.poll() is None:
+                # A stopped process keeps SIGTERM pending until it runs again.
+                process.send_signal(signal.SIGCONT)
             _stop_process(process, STOP_TIMEOUT)
+
+    def _signal(self, signum: int) -> None:
+        if self._process is None or self._process.poll() is not None:
+            raise ServerError("redis-server is not running")
+        self._process.send_signal(signum)
 
     def __enter__(self) -> RedisServer:
         return self.start()

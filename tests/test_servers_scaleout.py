@@ -23,7 +23,8 @@ pytestmark = pytest.mark.servers
 
 APP = "tests.apps.served_app:create_app()"
 KEY = "scale-out-secret"
-ENV = {"SERVED_APP_SECRET_KEY": KEY}
+# Signed Dash URLs, built by the server (DASH_IMAGES_SIGN = True).
+ENV = {"SERVED_APP_SECRET_KEY": KEY, "SERVED_APP_SIGN_DASH": "true"}
 PARAMS = {"colour": "#c0ffee", "width": 40, "height": 30}
 
 
@@ -88,7 +89,7 @@ def test_old_urls_still_load_after_a_restart(instances):
 
 
 def test_a_url_signed_with_another_key_is_403_on_both(instances):
-    other = create_app({"SERVED_APP_SECRET_KEY": "another-key"})
+    other = create_app({**ENV, "SERVED_APP_SECRET_KEY": "another-key"})
     (forged,) = urls_for(other, "tile", [params_for(3)])
     (genuine,) = urls_for(create_app(ENV), "tile", [params_for(3)])
     unsigned = genuine.partition("&_sig=")[0]
@@ -109,6 +110,7 @@ def test_a_rotated_key_still_serves_urls_signed_with_the_old_one(
         APP,
         workers=1,
         env={
+            **ENV,
             "SERVED_APP_SECRET_KEY": "the-new-key",
             "SERVED_APP_SECRET_KEY_FALLBACKS": KEY,
         },

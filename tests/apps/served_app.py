@@ -6,7 +6,10 @@ the same app in their own process to make URLs as another host would.
 Environment (all optional):
 
 ``SERVED_APP_SECRET_KEY``
-    the app's ``SECRET_KEY``: image URLs are signed when it is set.
+    the app's ``SECRET_KEY``: plain image URLs are signed when it is set,
+    the Dash swatch's too with ``DASH_IMAGES_SIGN = True``.
+``SERVED_APP_SIGN_DASH``
+    ``true`` sets ``DASH_IMAGES_SIGN = True`` (needs the key).
 ``SERVED_APP_SECRET_KEY_FALLBACKS``
     older keys, comma-separated (``SECRET_KEY_FALLBACKS``), still accepted.
 ``SERVED_APP_CACHE``
@@ -14,9 +17,30 @@ Environment (all optional):
     shared by every worker; no server cache without it.
 ``SERVED_APP_CACHE_PREFIX``
     the cache's key prefix, so tests sharing one Redis stay apart.
+``SERVED_APP_CACHE_TIMEOUT``
+    seconds the Redis client waits to connect and for each answer
+    (``socket_timeout`` and ``socket_connect_timeout`` in ``CACHE_OPTIONS``),
+    0.5 by default; ``none`` leaves both out of ``CACHE_OPTIONS``, which
+    ``init_app`` refuses (a stalled Redis could hang every request).
+``SERVED_APP_CACHE_RETRY``
+    ``DASH_IMAGES_CACHE_RETRY``: seconds a failing cache is skipped.
+``SERVED_APP_MAX_RENDERS``, ``SERVED_APP_RENDER_WAIT``
+    ``DASH_IMAGES_MAX_RENDERS`` (generator calls at once per process) and
+    ``DASH_IMAGES_RENDER_WAIT`` (seconds a request waits for a render slot).
 ``SERVED_APP_CALLS``
-    a file each generator call appends ``<generator> <pid>`` to: a count of
-    calls that every worker can add to and a test can read.
+    a file each generator call appends ``<generator> <pid>`` to when it
+    starts: a count of calls that every worker can add to and a test can read.
+``SERVED_APP_SPANS``
+    a file each generator call appends ``<generator> <pid> <start> <end>`` to
+    when it returns (``time.monotonic()``, which every process on the machine
+    shares): how many calls ran at once, see :func:`read_spans`.
+
+The generators: ``swatch`` (the Dash callback's) and ``tile`` (plain Flask),
+deterministic, one colour; ``plot``, a matplotlib figure, not deterministic;
+``slow`` (not deterministic: every request calls it) and
+``slow_deterministic`` (identical requests may share a call), a ``tile`` drawn
+after ``seconds`` (at most 5) of sleep, or with ``spin=true`` of CPU time
+burnt in Python (holding the GIL, as a pure-Python drawing would).
 
 Besides the pictures, ``/pid`` answers the worker's pid, every response says
 which worker made it (``X-Served-By``), and a request header
@@ -25,7 +49,8 @@ concurrent requests spread over the workers.
 
 The helpers at the end say what the app draws and check answers against it:
 :func:`params_for`, :func:`urls_for`, :func:`mismatch`, :func:`swatch_update`,
-:func:`src_mismatch`.
+:func:`src_mismatch`; :func:`read_spans` and :func:`most_at_once` read
+``SERVED_APP_SPANS``.
 """
 
 from __future__ import annotations
@@ -46,6 +71,8 @@ if t.TYPE_CHECKING:
 
 #: The longest ``X-Test-Delay`` honoured, in seconds.
 MAX_DELAY = 2.0
+#: The longest ``seconds`` the slow generators take.
+MAX_SLOW = 5.0
 
 
 def create_app(environ: t.Mapping[str, str] | None = None) -> Flask:
@@ -58,7 +85,20 @@ def create_app(environ: t.Mapping[str, str] | None = None) -> Flask:
     if environ.get("SERVED_APP_SECRET_KEY_FALLBACKS"):
         fallbacks = environ["SERVED_APP_SECRET_KEY_FALLBACKS"].split(",")
         server.config["SECRET_KEY_FALLBACKS"] = fallbacks
+    if environ.get("SERVED_APP_SIGN_DASH") == "true":
+        server.config["DASH_IMAGES_SIGN"] = True
+    for name, key, kind in (
+        ("SERVED_APP_CACHE_RETRY", "DASH_IMAGES_CACHE_RETRY", float),
+        ("SERVED_APP_MAX_RENDERS", "DASH_IMAGES_MAX_RENDERS", int),
+        ("SERVED_APP_RENDER_WAIT", "DASH_IMAGES_RENDER_WAIT", float),
+    ):
+        if environ.get(name):
+            server.config[key] = kind(environ[name])
     calls_file = environ.get("SERVED_APP_CALLS") or None
+    spans_file = environ.get("SERVED_APP_SPANS") or None
+
+    def recorded(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        return _recorded(function, calls_file, spans_file)
 
     images = DynamicImages(server, cache=_cache(environ))
     # Registered here, not at import: each app gets its own extension, and
@@ -69,9 +109,16 @@ def create_app(environ: t.Mapping[str, str] | None = None) -> Flask:
         Input("width", "value"),
         State("height", "value"),
         deterministic=True,
-    )(_recorded(swatch, calls_file))
-    images.generator(name="tile", deterministic=True)(_recorded(tile, calls_file))
-    images.generator(name="plot")(_recorded(plot, calls_file))
+        # Built by a server callback: the load and scale-out tests post to
+        # /_dash-update-component, as dash-renderer does for such callbacks.
+        clientside=False,
+    )(recorded(swatch))
+    images.generator(name="tile", deterministic=True)(recorded(tile))
+    images.generator(name="plot")(recorded(plot))
+    images.generator(name="slow")(recorded(slow))
+    images.generator(name="slow_deterministic", deterministic=True)(
+        recorded(slow_deterministic)
+    )
 
     dash_app = Dash(__name__, server=server)
     dash_app.layout = html.Div(
@@ -127,23 +174,57 @@ def plot(colour: str, width: int, height: int, seed: int = 0) -> Figure:
     return figure
 
 
+def slow(
+    colour: str, width: int, height: int, seconds: float, spin: bool = False
+) -> Image.Image:
+    """A :func:`tile` that takes ``seconds`` (at most :data:`MAX_SLOW`):
+    asleep, or with ``spin`` burning that much CPU time of its thread in
+    Python, which holds the GIL as a pure-Python drawing would."""
+    seconds = min(float(seconds), MAX_SLOW)
+    if spin:
+        end = time.thread_time() + seconds
+        while time.thread_time() < end:
+            pass
+    else:
+        time.sleep(seconds)
+    return tile(colour, width, height)
+
+
+def slow_deterministic(
+    colour: str, width: int, height: int, seconds: float, spin: bool = False
+) -> Image.Image:
+    """:func:`slow`, registered as deterministic."""
+    return slow(colour, width, height, seconds, spin)
+
+
 def _recorded(
-    function: t.Callable[..., t.Any], calls_file: str | None
+    function: t.Callable[..., t.Any],
+    calls_file: str | None,
+    spans_file: str | None,
 ) -> t.Callable[..., t.Any]:
-    """``function``, appending a line to ``calls_file`` on every call.
+    """``function``, appending a line to ``calls_file`` when a call starts
+    and one to ``spans_file`` when it returns.
 
     The wrapper keeps the function's name and signature (so its guid and its
     parameters), and is a new object for each app.
     """
-    if calls_file is None:
+    if calls_file is None and spans_file is None:
         return function
 
     @functools.wraps(function)
     def record(*args: t.Any, **kwargs: t.Any) -> t.Any:
-        # O_APPEND: one short write per call, whole, whatever the worker.
-        with open(calls_file, "a", encoding="utf-8") as log:
-            log.write(f"{function.__name__} {os.getpid()}\n")
-        return function(*args, **kwargs)
+        # O_APPEND: one short write per line, whole, whatever the worker.
+        if calls_file is not None:
+            with open(calls_file, "a", encoding="utf-8") as log:
+                log.write(f"{function.__name__} {os.getpid()}\n")
+        start = time.monotonic()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if spans_file is not None:
+                line = f"{function.__name__} {os.getpid()} {start} {time.monotonic()}"
+                with open(spans_file, "a", encoding="utf-8") as log:
+                    log.write(line + "\n")
 
     return record
 
@@ -158,14 +239,20 @@ def _cache(environ: t.Mapping[str, str]) -> t.Any:
     if kind == "simple":
         return Cache(config={"CACHE_TYPE": "SimpleCache"})
     if kind.startswith("redis://"):
-        return Cache(
-            config={
-                "CACHE_TYPE": "RedisCache",
-                "CACHE_REDIS_URL": kind,
-                "CACHE_KEY_PREFIX": prefix,
-                "CACHE_DEFAULT_TIMEOUT": 300,
+        config = {
+            "CACHE_TYPE": "RedisCache",
+            "CACHE_REDIS_URL": kind,
+            "CACHE_KEY_PREFIX": prefix,
+            "CACHE_DEFAULT_TIMEOUT": 300,
+        }
+        timeout = environ.get("SERVED_APP_CACHE_TIMEOUT", "0.5")
+        if timeout != "none":
+            seconds = float(timeout)
+            config["CACHE_OPTIONS"] = {
+                "socket_timeout": seconds,
+                "socket_connect_timeout": seconds,
             }
-        )
+        return Cache(config=config)
     raise ValueError(f"SERVED_APP_CACHE must be 'simple' or a redis:// URL: {kind!r}")
 
 
@@ -275,3 +362,35 @@ def send(client: t.Any, job: Job) -> tuple[t.Any, str | None]:
     else:
         problem = mismatch(reply.data, params)
     return reply, None if problem is None else f"{what}: {problem}"
+
+
+class Span(t.NamedTuple):
+    """One generator call, from ``SERVED_APP_SPANS``."""
+
+    generator: str
+    pid: int
+    start: float
+    end: float
+
+
+def read_spans(path: str | os.PathLike[str]) -> list[Span]:
+    """The generator calls that have returned, in the order they returned."""
+    with open(path, encoding="utf-8") as lines:
+        return [
+            Span(name, int(pid), float(start), float(end))
+            for name, pid, start, end in map(str.split, lines)
+        ]
+
+
+def most_at_once(spans: t.Iterable[Span]) -> int:
+    """The most calls among ``spans`` that were running at the same moment."""
+    spans = list(spans)
+    # Ends sort before starts at the same moment: they did not overlap.
+    events = sorted(
+        [(span.start, 1) for span in spans] + [(span.end, -1) for span in spans]
+    )
+    running = most = 0
+    for _, change in events:
+        running += change
+        most = max(most, running)
+    return most
