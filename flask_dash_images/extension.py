@@ -9,8 +9,15 @@ import flask
 from flask import Flask
 
 from . import urls
-from .exceptions import ConfigurationError, UrlBuildError
-from .registry import SPEC_OPTIONS, ImageSpec, Registry, keyword_params, make_guid
+from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
+from .registry import (
+    DASH_OPTIONS,
+    SPEC_OPTIONS,
+    ImageSpec,
+    Registry,
+    keyword_params,
+    make_guid,
+)
 from .state import DEFAULTS, EXTENSION_KEY, AppState, get_state
 from .views import create_blueprint
 
@@ -181,6 +188,13 @@ class DynamicImages:
         :param name: the name in its URL; by default a digest of the
             function's qualified name.
         """
+
+        dash_only = sorted(DASH_OPTIONS & set(encoder_options))
+        if dash_only:
+            raise RegistrationError(
+                f"{', '.join(dash_only)}: an option of Dash image callbacks"
+                " (images.callback, image_callback), not of plain generators"
+            )
 
         def decorator(function: F) -> F:
             params, required = keyword_params(function)

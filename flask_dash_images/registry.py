@@ -46,6 +46,9 @@ SPEC_OPTIONS = frozenset(
     }
 )
 
+#: The options only Dash image callbacks take.
+DASH_OPTIONS = frozenset({"clientside", "hidpi", "responsive", "allow_none"})
+
 #: The format option that picks a format per request from the Accept header.
 AUTO = "auto"
 

@@ -223,7 +223,8 @@ def test_encoder_options_reach_pillow_from_dash_callbacks(
         ),
         ({"quality": 80}, "unknown option 'quality'"),
         ({"format": "jpeg", "lossless": True}, "unknown option 'lossless'"),
-        ({"responsive": True}, "unknown option 'responsive'"),
+        ({"responsive": True}, "responsive: an option of Dash image callbacks"),
+        ({"hidpi": True}, "hidpi: an option of Dash image callbacks"),
         ({"compress_levle": 3}, "did you mean 'compress_level'?"),
     ],
 )
