@@ -240,7 +240,7 @@ def test_clientside_urls_are_the_servers_urls(dash_factory, images, open_app):
 # match, so the library escapes "'" itself.
 def test_signed_urls_survive_the_browsers_escaping(images, open_app):
     server = Flask(__name__)
-    server.config["SECRET_KEY"] = "browser tests"
+    server.config.update(SECRET_KEY="browser tests", DASH_IMAGES_SIGN=True)
     images.init_app(server)
     dash_app = dash.Dash(__name__, server=server)
     dash_app.layout = html.Div(
