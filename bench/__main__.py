@@ -22,6 +22,7 @@ MODULES = (
     "gunicorn_rps",
     "browser_latency",
     "slider_sweep",
+    "nginx_cache",
 )
 
 
