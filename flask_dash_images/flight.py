@@ -9,6 +9,7 @@ gunicorn's sync and gthread workers alike (and under gevent, which patches it).
 from __future__ import annotations
 
 import threading
+import time
 import typing as t
 
 from .exceptions import RenderBusy
@@ -21,6 +22,9 @@ T = t.TypeVar("T")
 class RenderSlots:
     """At most ``size`` renders at once; a request waits ``wait`` seconds.
 
+    A counter under a lock, not a ``threading.Semaphore``: taking a free
+    slot, the common case, is then one C-level lock, not a Python method.
+
     :param size: how many generator calls may run at once.
     :param wait: seconds to wait for a free slot before giving up.
     """
@@ -28,29 +32,42 @@ class RenderSlots:
     def __init__(self, size: int, wait: float) -> None:
         self.size = size
         self.wait = wait
-        self._semaphore = threading.BoundedSemaphore(size)
-        self._count = threading.Lock()
-        self._in_use = 0
+        self._lock = threading.Lock()
+        self._freed = threading.Condition(self._lock)
+        self._free = size
+        self._waiting = 0
 
     @property
     def in_use(self) -> int:
         """How many slots are taken now (a gauge for metrics)."""
-        return self._in_use
+        return self.size - self._free
 
     def acquire(self) -> None:
         """Take a slot; give it back with :meth:`release`.
 
         :raises RenderBusy: no slot came free within :attr:`wait` seconds.
         """
-        if not self._semaphore.acquire(timeout=self.wait):
-            raise RenderBusy(self.wait)
-        with self._count:
-            self._in_use += 1
+        with self._lock:
+            if self._free:
+                self._free -= 1
+                return
+            deadline = time.monotonic() + self.wait
+            self._waiting += 1
+            try:
+                while not self._free:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise RenderBusy(self.wait)
+                    self._freed.wait(remaining)
+                self._free -= 1
+            finally:
+                self._waiting -= 1
 
     def release(self) -> None:
-        with self._count:
-            self._in_use -= 1
-        self._semaphore.release()
+        with self._lock:
+            self._free += 1
+            if self._waiting:
+                self._freed.notify()
 
 
 class _Flight:

@@ -8,7 +8,6 @@ built by :class:`~.state.AppState` from the app's configuration.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 import typing as t
@@ -28,8 +27,7 @@ if t.TYPE_CHECKING:
 __all__ = ["Picture", "RenderService"]
 
 
-@dataclasses.dataclass(frozen=True)
-class Picture:
+class Picture(t.NamedTuple):
     """An encoded picture and how it was had.
 
     :param data: the encoded bytes.
@@ -141,7 +139,7 @@ class RenderService:
             key, lambda: self._render(spec, values, fmt, lookup)
         )
         if not ran:
-            return dataclasses.replace(picture, shared=True)
+            return picture._replace(shared=True)
         if cache is not None:
             # store is only asked for when cache_timeout is not False.
             cache.set(key, picture.data, spec.cache_timeout)

@@ -93,7 +93,8 @@ def serve_image(guid: str, ext: str) -> Response:
     ):
         raise UnknownImage("no such image")
     environ = request.environ
-    query_string = request.query_string
+    # What request.query_string is, without its cached property's cost.
+    query_string = environ.get("QUERY_STRING", "").encode("latin-1")
     if len(query_string) > state.max_url_length:
         raise QueryTooLong(f"the query is longer than {state.max_url_length} bytes")
 
