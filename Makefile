@@ -29,7 +29,7 @@ $(MIN_VENV)/bin/.installed: setup.cfg setup.py pyproject.toml tools/lower_bounds
 	touch $@
 
 test-min: $(MIN_VENV)/bin/.installed
-	$(MIN_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(flask|werkzeug|itsdangerous|pillow|dash|numpy|matplotlib|flask-caching|redis) '
+	$(MIN_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(flask|werkzeug|itsdangerous|pillow|dash|blinker|numpy|matplotlib|flask-caching|redis|prometheus.client) '
 	$(MIN_VENV)/bin/python -m pytest
 
 lint: $(BIN)/.installed
