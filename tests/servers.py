@@ -62,6 +62,7 @@ __all__ = [
     "redis_server",
     "redis_process",
     "rss_bytes",
+    "unavailable",
 ]
 
 
@@ -99,13 +100,20 @@ def redis_process(tmp_path: Path) -> t.Iterator[RedisServer]:
         yield server
 
 
+def unavailable(reason: str, what: str) -> t.NoReturn:
+    """Skip a test that needs ``what``, which is missing; in CI (``CI=true``)
+    fail it instead, since CI installs everything the tests need."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason} (CI=true: the {what} tests must run)", pytrace=False)
+    pytest.skip(reason)
+
+
 def _redis_executable() -> str:
     executable = shutil.which("redis-server")
     if executable is None:
-        reason = "redis-server is not installed: apt-get install redis-server"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: the redis tests must run)", pytrace=False)
-        pytest.skip(reason)
+        unavailable(
+            "redis-server is not installed: apt-get install redis-server", "redis"
+        )
     return executable
 
 

@@ -10,12 +10,11 @@ where they fail.
 
 from __future__ import annotations
 
-import os
 import typing as t
 
 import pytest
 
-from ..servers import LiveServer
+from ..servers import LiveServer, unavailable
 from .helpers import (
     CHROMIUM_ARGS,
     assert_no_console_errors,
@@ -46,9 +45,7 @@ def pytest_runtest_makereport(
 
 
 def _unavailable(reason: str) -> t.NoReturn:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: browser tests must run)", pytrace=False)
-    pytest.skip(reason)
+    unavailable(reason, "browser")
 
 
 @pytest.fixture(scope="session")
