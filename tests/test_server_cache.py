@@ -212,3 +212,14 @@ def test_a_url_of_another_version_is_never_stored(
     assert current.headers["ETag"] != response.headers["ETag"]
     assert client.get(url).status_code == 200
     assert calls == [5, 5, 5]
+
+
+def test_cache_keys_are_short_and_the_same_as_before(
+    images, app, client, register_tile, cache
+):
+    # memcached allows 250 bytes; the key format is kept so that entries
+    # written before a deploy stay valid after it.
+    register_tile(deterministic=True)
+    get(images, app, client, shade=7)
+    keys = list(app.extensions["cache"][cache]._cache)
+    assert keys == ["dash_images:56d073a5bf00249820283e7f3b1772e2d5fd9a92"]
