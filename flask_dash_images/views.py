@@ -26,10 +26,9 @@ if t.TYPE_CHECKING:
     from .service import Picture
     from .state import AppState
 
-__all__ = ["BLUEPRINT", "ENDPOINT", "ROUTE", "create_blueprint"]
+__all__ = ["BLUEPRINT", "ROUTE", "create_blueprint"]
 
 BLUEPRINT = urls.BLUEPRINT
-ENDPOINT = f"{BLUEPRINT}.image"
 ROUTE = urls.ROUTE
 _ANYTHING = "dash_images_anything"
 
