@@ -81,14 +81,12 @@ def decode_query(
     :raises BadParameter: a parameter is missing, unknown, repeated or malformed.
     """
     raw: dict[str, str] = {}
-    for part in query.split(b"&") if query else ():
-        key_bytes, equals, value_bytes = part.partition(b"=")
-        key = _unquote(key_bytes, "a parameter name")
+    for key, equals, value in _pairs(query):
         if not equals:
             raise BadParameter(f"parameter {key!r} has no value")
         if key in raw:
             raise BadParameter(f"parameter {key!r} is repeated")
-        raw[key] = _unquote(value_bytes, f"parameter {key!r}")
+        raw[key] = value
 
     version = raw.pop(VERSION, None)
     if SIGNATURE in raw:
@@ -140,13 +138,32 @@ def make_signer(
     return cls(keys, salt="flask-dash-images.url", digest_method=hashlib.sha256)
 
 
-def _unquote(data: bytes, what: str) -> str:
+def _pairs(query: bytes) -> list[tuple[str, str, str]]:
+    """``(name, "=" or "", value)`` for each part of ``query``, unquoted."""
+    if not query:
+        return []
+    if b"%" not in query and b"+" not in query and query.isascii():
+        # Nothing to unquote (the common case): one decode for the whole.
+        return [part.partition("=") for part in query.decode("ascii").split("&")]
+    pairs = []
+    for part in query.split(b"&"):
+        key_bytes, equals, value_bytes = part.partition(b"=")
+        key = _unquote(key_bytes, None)
+        pairs.append((key, equals.decode(), _unquote(value_bytes, key)))
+    return pairs
+
+
+def _unquote(data: bytes, key: str | None) -> str:
     data = data.replace(b"+", b" ")
     if b"%" in data:
         if _BAD_ESCAPE.search(data):
-            raise BadParameter(f"{what} has an invalid percent-escape")
+            raise BadParameter(f"{_what(key)} has an invalid percent-escape")
         data = unquote_to_bytes(data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadParameter(f"{what} is not valid UTF-8") from None
+        raise BadParameter(f"{_what(key)} is not valid UTF-8") from None
+
+
+def _what(key: str | None) -> str:
+    return "a parameter name" if key is None else f"parameter {key!r}"
