@@ -126,3 +126,28 @@ def test_all_pictures_each_get_their_own_box_and_hidpi_works(
     assert sorted(set(calls)) == [(50, 300, None), (51, 600, None)]
     state = page.get_attribute(image_selector(ids[0]), "data-dash-images-state")
     assert state == "loaded"
+
+
+def test_match_pictures_each_get_their_own_box(
+    dash_factory, images, new_context, live_server
+):
+    from dash import MATCH
+
+    calls = []
+    ids = [{"t": "img", "i": i} for i in range(2)]
+    dash_app = calls_app(
+        dash_factory,
+        images,
+        calls,
+        html.Div(
+            [dcc.Input(id={"t": "n", "i": i}, value=60 + i) for i in range(2)]
+            + [boxed(ids[0], 90), boxed(ids[1], 180)]
+        ),
+        Output({"t": "img", "i": MATCH}, "src"),
+        [Input({"t": "n", "i": MATCH}, "value")],
+    )
+    page = new_context(device_scale_factor=1).new_page()
+    page.goto(live_server(dash_app))
+    wait_for_natural_width(page, image_selector(ids[0]), 100)
+    wait_for_natural_width(page, image_selector(ids[1]), 200)
+    assert sorted(set(calls)) == [(60, 100, None), (61, 200, None)]
