@@ -117,6 +117,3 @@ class SingleFlight:
                 del self._flights[key]
             flight.done.set()
         return t.cast(T, flight.result), True
-
-    def __len__(self) -> int:
-        return len(self._flights)

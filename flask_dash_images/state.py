@@ -7,7 +7,6 @@ import os
 import typing as t
 
 from flask import Flask
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from . import urls
 from .cache_guard import GuardedCache, check_timeouts
@@ -135,42 +134,23 @@ class AppState:
 
     def sign(self, spec: ImageSpec, query: str) -> str:
         """``query`` with its signature appended, if ``spec``'s URLs are signed."""
-        if not self.signs(spec):
+        if self.signer is None or not self.signs(spec):
             return query
-        assert self.signer is not None
-        payload = urls.signed_payload(f"{spec.guid}.{spec.extension}", query)
-        if isinstance(self.signer, TimestampSigner):
-            # "<timestamp>.<signature>": what sign() appends after the payload.
-            signature = self.signer.sign(payload)[len(payload) + 1 :].decode()
-        else:
-            signature = self.signer.get_signature(payload).decode("ascii")
+        filename = f"{spec.guid}.{spec.extension}"
+        signature = urls.signature_for(self.signer, filename, query)
         return "&".join(filter(None, [query, f"{urls.SIGNATURE}={signature}"]))
 
     def check_signature(
         self, spec: ImageSpec, query: bytes, signature: bytes | None
     ) -> str | None:
         """What is wrong with a request's signature, if ``spec``'s URLs are
-        signed. Old keys in ``SECRET_KEY_FALLBACKS`` are accepted too.
-
-        :returns: ``None`` when it is good (or not signed), else why not, for
-            the client.
-        """
-        if not self.signs(spec):
+        signed (see :func:`.urls.signature_problem`); ``None`` when good."""
+        if self.signer is None or not self.signs(spec):
             return None
-        assert self.signer is not None
-        if signature is None:
-            return "the URL's signature is missing"
-        payload = urls.signed_payload(f"{spec.guid}.{spec.extension}", query)
-        if not isinstance(self.signer, TimestampSigner):
-            ok = self.signer.verify_signature(payload, signature)
-            return None if ok else "the URL's signature is wrong"
-        try:
-            self.signer.unsign(payload + b"." + signature, max_age=self.url_max_age)
-        except SignatureExpired:
-            return "the URL has expired"
-        except BadSignature:
-            return "the URL's signature is wrong"
-        return None
+        filename = f"{spec.guid}.{spec.extension}"
+        return urls.signature_problem(
+            self.signer, filename, query, signature, self.url_max_age
+        )
 
     def version_for(self, spec: ImageSpec) -> str | None:
         """The version a URL carries: the app's and the generator's (the

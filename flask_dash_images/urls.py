@@ -13,7 +13,7 @@ import re
 import typing as t
 from urllib.parse import quote, unquote_to_bytes
 
-from itsdangerous import Signer, TimestampSigner
+from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner
 
 from . import codec
 from .exceptions import BadParameter
@@ -28,6 +28,8 @@ __all__ = [
     "decode_query",
     "split_signature",
     "make_signer",
+    "signature_for",
+    "signature_problem",
 ]
 
 #: The image route below an app's root (or a Dash app's prefix), and the
@@ -136,6 +138,43 @@ def make_signer(
     keys = [*reversed(list(fallbacks)), secret_key]
     cls = TimestampSigner if timed else Signer
     return cls(keys, salt="flask-dash-images.url", digest_method=hashlib.sha256)
+
+
+def signature_for(signer: Signer, filename: str, query: str) -> str:
+    """The ``_sig`` value for ``query`` of the picture ``filename``; a timed
+    signer's is ``<timestamp>.<signature>``."""
+    payload = signed_payload(filename, query)
+    if isinstance(signer, TimestampSigner):
+        # What sign() appends after the payload and its separator.
+        return signer.sign(payload)[len(payload) + 1 :].decode("ascii")
+    return signer.get_signature(payload).decode("ascii")
+
+
+def signature_problem(
+    signer: Signer,
+    filename: str,
+    query: bytes,
+    signature: bytes | None,
+    max_age: int | None = None,
+) -> str | None:
+    """What is wrong with a request's signature, for the client; ``None``
+    when it is good. Old keys (``SECRET_KEY_FALLBACKS``) are accepted too.
+
+    :param max_age: seconds a timed signature is good for.
+    """
+    if signature is None:
+        return "the URL's signature is missing"
+    payload = signed_payload(filename, query)
+    if not isinstance(signer, TimestampSigner):
+        ok = signer.verify_signature(payload, signature)
+        return None if ok else "the URL's signature is wrong"
+    try:
+        signer.unsign(payload + b"." + signature, max_age=max_age)
+    except SignatureExpired:
+        return "the URL has expired"
+    except BadSignature:
+        return "the URL's signature is wrong"
+    return None
 
 
 def _pairs(query: bytes) -> list[tuple[str, str, str]]:

@@ -134,7 +134,10 @@ def test_a_dash_callback_can_draw_svg(dash_factory, images):
 
     page = DashBrowser(dash_app)
     url = page.update("i.src", ["hello"])
-    assert ".svg?" in url
+    assert url.endswith(".svg?title=%22hello%22")
     response = page.get(url)
     assert response.mimetype == "image/svg+xml"
-    assert b"hello" in response.data or b"<path" in response.data
+    assert response.headers["Content-Security-Policy"] == CSP
+    # The title is drawn (as paths): another title, another drawing.
+    other = page.get(page.update("i.src", ["bye"]))
+    assert other.status_code == 200 and other.data != response.data
