@@ -15,6 +15,7 @@ from . import common
 
 MODULES = (
     "route_overhead",
+    "route_instructions",
     "full_update",
     "conditional",
     "wire_bytes",

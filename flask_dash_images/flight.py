@@ -74,9 +74,17 @@ class _Flight:
     __slots__ = ("done", "error", "result")
 
     def __init__(self) -> None:
-        self.done = threading.Event()
+        # Held by the caller that runs the function until it has finished:
+        # a plain lock is a C object, far cheaper than an Event, and every
+        # render of a deterministic picture makes one.
+        self.done = threading.Lock()
+        self.done.acquire()
         self.result: t.Any = None
         self.error: BaseException | None = None
+
+    def wait(self) -> None:
+        self.done.acquire()
+        self.done.release()
 
 
 class SingleFlight:
@@ -103,7 +111,7 @@ class SingleFlight:
             if flight is None:
                 flight = self._flights[key] = _Flight()
         if not leader:
-            flight.done.wait()
+            flight.wait()
             if flight.error is not None:
                 raise flight.error
             return t.cast(T, flight.result), False
@@ -115,5 +123,5 @@ class SingleFlight:
         finally:
             with self._lock:
                 del self._flights[key]
-            flight.done.set()
+            flight.done.release()
         return t.cast(T, flight.result), True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given
@@ -73,6 +74,12 @@ def test_queries_hold_nothing_a_browser_would_re_encode(text):
     query = urls.encode_query(["s"], [text + "' \"<>#`"])
     assert not set(query) & set("'\"<># `")
     assert all(0x21 <= ord(c) <= 0x7E for c in query)
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_quoting_skips_no_character_quote_would_escape(text):
+    # The fast path for text that needs no escapes must agree with quote().
+    assert urls.quote_component(text) == quote(text, safe="!*(),:")
 
 
 @pytest.mark.parametrize(
