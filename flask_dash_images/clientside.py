@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 import typing as t
 
-__all__ = ["BOX", "CONFIG_ID", "MEASURE_FUNCTION", "url_function"]
+__all__ = ["BOX", "CONFIG_ID", "MEASURE_FUNCTION", "PROBE_ID", "url_function"]
 
 #: The id of the page's JSON that tells the browser the app's version.
 CONFIG_ID = "_dash-images-config"
+
+#: The id of the store the page script sends a failed picture's URL to, in
+#: pages with Dash's dev tools (:mod:`.dash_debug`); also in the page script.
+PROBE_ID = "_dash-images-failed-picture"
 
 #: The image's property that holds its box (``responsive=True``), set by the
 #: page script (``assets/dash_images.js``).

@@ -2,13 +2,15 @@
 
 Every Dash app on a server set up with :class:`DynamicImages` gets its
 pictures served under its own prefix, its first requests serialized
-(:mod:`.dash_setup`), its page's config (the app's version), and the page
-script and stylesheet (loading state, responsive boxes), through Dash's own
-hooks. Importing this module registers the hooks, once per process.
+(:mod:`.dash_setup`), the dev tools' probe (:mod:`.dash_debug`), its page's
+config (the app's version), and the page script and stylesheet (loading
+state, responsive boxes), through Dash's own hooks. Importing this module
+registers the hooks, once per process.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import typing as t
 
@@ -17,6 +19,7 @@ import flask
 from dash import _get_app as dash_get_app
 
 from .clientside import CONFIG_ID
+from .dash_debug import add_probe
 from .dash_setup import serialize_dash_setup
 from .exceptions import ConfigurationError
 from .state import EXTENSION_KEY, AppState, get_state
@@ -59,12 +62,16 @@ def attach(images: DynamicImages, dash_app: dash.Dash | None) -> None:
         return
     state = _state_of(dash_app)
     if state is not None and state.extension is images:
-        serialize_dash_setup(dash_app)
         config = dash_app.config
         state.serve_dash_prefix(
             dash_app.server,
             config.routes_pathname_prefix,
             config.requests_pathname_prefix,
+        )
+        blueprint, _ = state.dash_routes[config.routes_pathname_prefix]
+        # The probe only with dev tools, known for sure at the first request.
+        serialize_dash_setup(
+            dash_app, before=functools.partial(add_probe, dash_app, state, blueprint)
         )
 
 

@@ -24,7 +24,9 @@ if t.TYPE_CHECKING:
 __all__ = ["serialize_dash_setup"]
 
 
-def serialize_dash_setup(dash_app: dash.Dash) -> None:
+def serialize_dash_setup(
+    dash_app: dash.Dash, before: t.Callable[[], object] | None = None
+) -> None:
     """Make Dash's first-request set-up finish before any request goes on.
 
     Puts a hook at the front of the Flask server's ``before_request``
@@ -66,6 +68,9 @@ def serialize_dash_setup(dash_app: dash.Dash) -> None:
     set-up done, as they would without this hook too.
 
     :param dash_app: a Dash app whose server has not handled a request yet.
+    :param before: set-up of our own, run once, under the lock, just before
+        Dash's (when the app's settings, dev tools included, are final); at
+        once if Dash has set up already.
     """
     server = getattr(dash_app, "server", None)
     setup = getattr(dash_app, "_setup_server", None)
@@ -73,16 +78,25 @@ def serialize_dash_setup(dash_app: dash.Dash) -> None:
         return
     # No flags at all: Dash.__init__ has not set them yet (a dash.hooks.setup
     # hook), or Dash dropped them; the hook decides at the first request.
-    if hasattr(dash_app, "_got_first_request") and _setup_flag(dash_app) is not False:
-        return
-    if getattr(server, "_got_first_request", False):
+    begun = (
+        hasattr(dash_app, "_got_first_request") and _setup_flag(dash_app) is not False
+    )
+    if begun or getattr(server, "_got_first_request", False):
+        if before is not None:
+            before()
         return
     hooks = server.before_request_funcs.setdefault(None, [])
-    if any(isinstance(h, _SetUpOnce) and h.dash_app is dash_app for h in hooks):
-        return
-    # First: it must run before Dash's own hook, which would otherwise set
-    # the flag outside the lock and let the waiting threads through early.
-    hooks.insert(0, _SetUpOnce(dash_app, setup))
+    hook = next(
+        (h for h in hooks if isinstance(h, _SetUpOnce) and h.dash_app is dash_app),
+        None,
+    )
+    if hook is None:
+        # First: it must run before Dash's own hook, which would otherwise set
+        # the flag outside the lock and let the waiting threads through early.
+        hook = _SetUpOnce(dash_app, setup)
+        hooks.insert(0, hook)
+    if before is not None:
+        hook.before.append(before)
 
 
 def _setup_flag(dash_app: dash.Dash) -> bool | None:
@@ -95,11 +109,12 @@ def _setup_flag(dash_app: dash.Dash) -> bool | None:
 class _SetUpOnce:
     """The ``before_request`` hook: Dash's set-up by one thread at a time."""
 
-    __slots__ = ("_done", "_lock", "_setup", "dash_app")
+    __slots__ = ("_done", "_lock", "_setup", "before", "dash_app")
 
     def __init__(self, dash_app: dash.Dash, setup: t.Callable[[], object]) -> None:
         self.dash_app = dash_app
         self._setup = setup
+        self.before: list[t.Callable[[], object]] = []
         self._lock = threading.Lock()
         self._done = False
 
@@ -108,6 +123,8 @@ class _SetUpOnce:
             return
         with self._lock:
             if not self._done:
+                for before in self.before:
+                    before()
                 if _setup_flag(self.dash_app) is not None:
                     self._setup()
                 self._done = True

@@ -10,7 +10,7 @@ from flask import Flask
 
 from . import urls
 from .cache_guard import GuardedCache, check_timeouts
-from .exceptions import ConfigurationError
+from .exceptions import BadSignature, ConfigurationError, QueryTooLong, UnknownImage
 from .flight import RenderSlots
 from .service import RenderService
 
@@ -86,6 +86,30 @@ class AppState:
         # request's (see :meth:`serve_dash_prefix`).
         self.dash_routes: dict[str, tuple[str, str | None]] = {}
         self._dash_blueprints: set[str] = set()
+
+    def read_url(
+        self, guid: str, ext: str, query_string: bytes, blueprint: str | None
+    ) -> tuple[ImageSpec, dict[str, t.Any], str | None]:
+        """What the picture URL ``<guid>.<ext>?<query_string>``, served by the
+        blueprint registered as ``blueprint``, asks for: its generator, the
+        values, and the version the URL carries.
+
+        :raises UnknownImage: no such picture here.
+        :raises QueryTooLong: the query is over the configured length.
+        :raises BadSignature: the URL's signature is missing, wrong or expired.
+        :raises BadParameter: the values are missing, unknown or malformed.
+        """
+        spec = self.extension.registry.get(guid)
+        if spec is None or spec.extension != ext or not self.serves(spec, blueprint):
+            raise UnknownImage("no such image")
+        if len(query_string) > self.max_url_length:
+            raise QueryTooLong(f"the query is longer than {self.max_url_length} bytes")
+        query, signature = urls.split_signature(query_string)
+        problem = self.check_signature(spec, query, signature)
+        if problem is not None:
+            raise BadSignature(problem)
+        values, version = urls.decode_query(query, spec.params, spec.required)
+        return spec, values, version
 
     def serves(self, spec: ImageSpec, blueprint: str | None) -> bool:
         """Whether the blueprint registered as ``blueprint`` serves ``spec``:

@@ -17,7 +17,7 @@ from werkzeug.http import is_resource_modified
 from werkzeug.routing import PathConverter
 
 from . import render, urls
-from .exceptions import BadSignature, GeneratorFailed, QueryTooLong, UnknownImage
+from .exceptions import GeneratorFailed, UnknownImage
 from .logs import describe
 
 if t.TYPE_CHECKING:
@@ -84,25 +84,10 @@ def _generator_failed(error: GeneratorFailed) -> Response | HTTPException:
 
 def serve_image(guid: str, ext: str) -> Response:
     state: AppState = current_app.extensions["dash_images"]
-    spec = state.extension.registry.get(guid)
-    if (
-        spec is None
-        or spec.extension != ext
-        or not state.serves(spec, request.blueprint)
-    ):
-        raise UnknownImage("no such image")
     environ = request.environ
     # What request.query_string is, without its cached property's cost.
     query_string = environ.get("QUERY_STRING", "").encode("latin-1")
-    if len(query_string) > state.max_url_length:
-        raise QueryTooLong(f"the query is longer than {state.max_url_length} bytes")
-
-    query, signature = urls.split_signature(query_string)
-    problem = state.check_signature(spec, query, signature)
-    if problem is not None:
-        raise BadSignature(problem)
-
-    values, version = urls.decode_query(query, spec.params, spec.required)
+    spec, values, version = state.read_url(guid, ext, query_string, request.blueprint)
     fmt = (
         render.negotiate(request.accept_mimetypes)
         if spec.format == "auto"

@@ -4,8 +4,8 @@
  * data-dash-images-state="loading" | "loaded" | "error", and aria-busy while
  * loading. An <img> with data-dash-images-loading="<id>" also makes the
  * dcc.Loading with that id spin until its picture has arrived. With Dash's
- * dev tools on, a failed picture's error (the server's answer) goes to the
- * browser console with its URL. For responsive=True callbacks it measures
+ * dev tools on, why a picture failed goes to the dev tools' error list, and
+ * its URL to the browser console. For responsive=True callbacks it measures
  * the box each picture fills (window.dashImages.box) and sends changes.
  * Served by Dash (dash.hooks.script).
  */
@@ -49,22 +49,24 @@
     spin(img, state === "loading");
   }
 
+  // With dev tools on, the page has a store (dash_debug.py) whose callback
+  // fetches the picture again and raises what made it fail: Dash shows it
+  // in the dev tools' error list. Once per URL: it runs the generator.
+  var PROBE = "_dash-images-failed-picture";
+  var probed = {};
+
   function report(img) {
     var url = img.currentSrc || img.src;
-    // Only with dev tools on: asking again runs the generator again.
-    if (!devTools() || !window.fetch) {
+    var clientside = window.dash_clientside;
+    if (!devTools() || probed[url] || !clientside || !clientside.set_props) {
       return;
     }
-    window.fetch(url).then(function (response) {
-      return response.text().then(function (body) {
-        console.error(
-          "flask-dash-images: the picture " + url + " failed (" +
-          response.status + ")\n" + body
-        );
-      });
-    }).catch(function (error) {
-      console.error("flask-dash-images: the picture " + url + " failed: " + error);
-    });
+    probed[url] = true;
+    console.error(
+      "flask-dash-images: the picture " + url + " failed;" +
+      " Dash's dev tools (Errors) show why"
+    );
+    clientside.set_props(PROBE, {data: url});
   }
 
   function watch(img) {

@@ -4,6 +4,7 @@ spins until the picture has arrived, and errors in the console (debug)."""
 from __future__ import annotations
 
 import threading
+from html import unescape
 
 import pytest
 from dash import ALL, Input, Output, dcc, html
@@ -79,7 +80,10 @@ def test_a_picture_is_loading_then_loaded(dash_factory, images, gate, open_app):
     wait_for_state(page, "#pic", "loading")
     assert page.get_attribute("#pic", "aria-busy") == "true"
     # The default stylesheet: dimmed, with a progress cursor.
-    assert float(style(page, "#pic", "opacity")) < 1
+    # (It fades in over 0.15 s: at the first frame it may still read 1.)
+    page.wait_for_function(
+        "parseFloat(getComputedStyle(document.querySelector('#pic')).opacity) < 1"
+    )
     assert style(page, "#pic", "cursor") == "progress"
 
     gate.set()
@@ -166,7 +170,7 @@ def test_a_dcc_loading_spins_until_the_picture_has_arrived(
     page.wait_for_selector(spinner, state="detached")
 
 
-def test_with_dev_tools_a_failed_picture_is_explained_in_the_console(
+def test_with_dev_tools_a_failed_picture_is_explained_in_their_error_list(
     dash_factory, images, gate, open_app
 ):
     dash_app = held_app(dash_factory, images, gate)
@@ -175,18 +179,32 @@ def test_with_dev_tools_a_failed_picture_is_explained_in_the_console(
     )
     dash_app.server.debug = True
     page = open_app(dash_app)
-    allow_console_errors(page, "status of 500", "flask-dash-images")
+    allow_console_errors(
+        page, "status of 500", "flask-dash-images", "Callback error with no output"
+    )
     wait_for_state(page, "#pic", "loaded")
-    page.fill("#n", "fail")
+    with page.expect_response(
+        lambda r: "_dash-update-component" in r.url and r.status == 500
+    ) as probe:
+        page.fill("#n", "fail")
     wait_for_state(page, "#pic", "error")
-    log = page_log(page)
-    deadline = 50
-    while not any("flask-dash-images" in e for e in log.console_errors) and deadline:
-        page.wait_for_timeout(100)
-        deadline -= 1
-    (message,) = [e for e in log.console_errors if "flask-dash-images" in e]
-    assert "/image_generator/" in message and "n=%22fail%22" in message
-    assert "ValueError: no picture for fail" in message
+    # Dash's dev tools: one error, from the probe...
+    page.wait_for_selector(".test-devtools-error-count", timeout=10_000)
+    assert page.inner_text(".test-devtools-error-count") == "1"
+    title = page.inner_text(".dash-fe-error__title")
+    assert "_dash-images-failed-picture" in title
+    # ...whose page (shown when the error is opened) is the generator's
+    # error and traceback, with the picture's URL.
+    text = unescape(probe.value.text())
+    assert "ValueError: no picture for fail" in text
+    assert "/image_generator/" in text and "n=%22fail%22" in text
+    assert 'raise ValueError("no picture for fail")' in text
+    # The console says which picture, and where to look.
+    (message,) = [e for e in page_log(page).console_errors if "flask-dash-images" in e]
+    assert "n=%22fail%22" in message and "dev tools" in message
+    # The probe ran once: the generator is asked once more, not per event.
+    failed = [u for s, u in page_log(page).image_responses() if s == 500]
+    assert len(failed) == 1
 
 
 def test_without_dev_tools_a_failure_is_not_fetched_again(
