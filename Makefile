@@ -37,7 +37,8 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check flask_dash_images tests example_project bench tools
 	$(BIN)/mypy
 
-# Ratios against the alternatives (bench/results/*.txt, summary.rst), then
+# Ratios against the alternatives (bench/results/*.txt, summary.rst; the
+# instruction counts need valgrind), then
 # the bounded load and memory run (bench/results/load.txt), then render
 # slots under a flood of slow pictures (bench/results/render_load.txt).
 bench: $(BIN)/.installed
