@@ -13,10 +13,9 @@ from __future__ import annotations
 import logging
 import typing as t
 
-from tests.browser.helpers import CHROMIUM_ARGS, find_chromium
 from tests.servers import LiveServer
 
-from . import common, pictures
+from . import chromium, common, pictures
 from .apps import MODES, X, dash_app
 
 LATENCY_MS = 50
@@ -44,45 +43,19 @@ IMAGES_READY = """() => Array.from(document.querySelectorAll("img")).every(
 
 def measure(base_url: str, rounds: int) -> dict[str, list[float]]:
     """Seconds from change to decoded picture, per mode, ``rounds`` each."""
-    from playwright.sync_api import sync_playwright
-
-    chromium, reason = find_chromium()
-    if chromium is None:
-        raise SystemExit(reason)
-
     samples: dict[str, list[float]] = {LABELS[mode]: [] for mode in MODES}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, args=CHROMIUM_ARGS
-        )
-        try:
-            context = browser.new_context()
-            context.set_default_timeout(TIMEOUT_MS)
-            page = context.new_page()
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            cdp.send(
-                "Network.emulateNetworkConditions",
-                {
-                    "offline": False,
-                    "latency": LATENCY_MS,
-                    "downloadThroughput": -1,
-                    "uploadThroughput": -1,
-                },
-            )
-            page.goto(base_url + "/")
-            page.wait_for_function(IMAGES_READY)
-            page.evaluate(RECORDER)
-            # One untimed change each first (the first image request opens a
-            # connection), then the timed rounds, taking turns.
-            for round_ in range(-1, rounds):
-                order = MODES if round_ % 2 == 0 else MODES[::-1]
-                for mode in order:
-                    seconds = change(page, mode, X + 2 + round_ % 100)
-                    if round_ >= 0:
-                        samples[LABELS[mode]].append(seconds)
-        finally:
-            browser.close()
+    with chromium.slow_page(LATENCY_MS, TIMEOUT_MS) as page:
+        page.goto(base_url + "/")
+        page.wait_for_function(IMAGES_READY)
+        page.evaluate(RECORDER)
+        # One untimed change each first (the first image request opens a
+        # connection), then the timed rounds, taking turns.
+        for round_ in range(-1, rounds):
+            order = MODES if round_ % 2 == 0 else MODES[::-1]
+            for mode in order:
+                seconds = change(page, mode, X + 2 + round_ % 100)
+                if round_ >= 0:
+                    samples[LABELS[mode]].append(seconds)
     return samples
 
 

@@ -62,10 +62,9 @@ from dash import Input, Output, dcc, html
 from PIL import Image
 
 from flask_dash_images import image_callback
-from tests.browser.helpers import CHROMIUM_ARGS, find_chromium
 from tests.servers import LiveServer
 
-from . import common, pictures
+from . import chromium, common, pictures
 from .apps import data_url
 
 LATENCY_MS = 50
@@ -280,52 +279,26 @@ def measure(
     base: Base, counter: RequestCounter, url: str, rounds: int, positions: int
 ) -> Results:
     """Sweep each way once per round, taking turns, in one page."""
-    from playwright.sync_api import sync_playwright
-
-    chromium, reason = find_chromium()
-    if chromium is None:
-        raise SystemExit(reason)
-
     results = Results()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, args=CHROMIUM_ARGS
-        )
-        try:
-            context = browser.new_context()
-            context.set_default_timeout(STEP_TIMEOUT_MS * 3)
-            page = context.new_page()
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            cdp.send(
-                "Network.emulateNetworkConditions",
-                {
-                    "offline": False,
-                    "latency": LATENCY_MS,
-                    "downloadThroughput": -1,
-                    "uploadThroughput": -1,
-                },
-            )
-            deadline = time.perf_counter() + BUDGET_SECONDS
-            # Round -1 warms up, untimed (one step out and back each):
-            # connections opened, the page's code compiled.
-            for round_ in range(-1, rounds):
-                base.value = STRIDE * (round_ + 1)
-                load(page, url, base.value)
-                names = list(VARIANTS)
-                for prefix in names if round_ % 2 == 0 else names[::-1]:
-                    sweep = steps(prefix, base.value, positions)
-                    if round_ < 0:
-                        sweep = sweep[:1] + sweep[positions * 2 - 1 : positions * 2]
-                    before = counter.snapshot()
-                    start, ends = run_sweep(page, prefix, sweep)
-                    if round_ >= 0:
-                        answers = counter.snapshot() - before
-                        results.add(VARIANTS[prefix], start, ends, positions, answers)
-                if round_ >= 2 and time.perf_counter() > deadline:
-                    break
-        finally:
-            browser.close()
+    with chromium.slow_page(LATENCY_MS, STEP_TIMEOUT_MS * 3) as page:
+        deadline = time.perf_counter() + BUDGET_SECONDS
+        # Round -1 warms up, untimed (one step out and back each):
+        # connections opened, the page's code compiled.
+        for round_ in range(-1, rounds):
+            base.value = STRIDE * (round_ + 1)
+            load(page, url, base.value)
+            names = list(VARIANTS)
+            for prefix in names if round_ % 2 == 0 else names[::-1]:
+                sweep = steps(prefix, base.value, positions)
+                if round_ < 0:
+                    sweep = sweep[:1] + sweep[positions * 2 - 1 : positions * 2]
+                before = counter.snapshot()
+                start, ends = run_sweep(page, prefix, sweep)
+                if round_ >= 0:
+                    answers = counter.snapshot() - before
+                    results.add(VARIANTS[prefix], start, ends, positions, answers)
+            if round_ >= 2 and time.perf_counter() > deadline:
+                break
     return results
 
 
