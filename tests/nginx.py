@@ -26,13 +26,11 @@ PYTEST_DONT_REWRITE.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import grp
 import os
 import pwd
 import shutil
-import signal
 import subprocess
 import time
 import typing as t
@@ -44,10 +42,10 @@ import pytest
 from .http_load import LOOPBACK, HttpClient
 from .servers import (
     START_TIMEOUT,
-    STOP_TIMEOUT,
     ServerError,
-    child_pids,
     free_port,
+    log_tail,
+    stop_with_children,
     unavailable,
 )
 
@@ -227,10 +225,7 @@ class NginxServer:
 
     def log(self) -> str:
         """The end of nginx's error log (and its stderr)."""
-        try:
-            return self.log_path.read_text(errors="replace")[-8000:]
-        except OSError:
-            return "(no log)"
+        return log_tail(self.log_path)
 
     def access_log(self) -> list[CacheLogEntry]:
         """Every request logged so far, oldest first."""
@@ -315,24 +310,8 @@ class NginxServer:
         """SIGTERM (nginx's fast shutdown), wait (SIGKILL after
         :data:`~tests.servers.STOP_TIMEOUT`); no worker outlives it."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        workers = child_pids(process.pid)
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(STOP_TIMEOUT)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while any(Path(f"/proc/{pid}").exists() for pid in workers):
-            if time.monotonic() > deadline:
-                for pid in workers:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(pid, signal.SIGKILL)
-                break
-            time.sleep(0.05)
+        if process is not None:
+            stop_with_children(process)
 
     def __enter__(self) -> NginxServer:
         return self.start() if self._process is None else self

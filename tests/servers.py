@@ -59,9 +59,11 @@ __all__ = [
     "child_pids",
     "free_port",
     "gunicorn_server",
+    "log_tail",
     "redis_server",
     "redis_process",
     "rss_bytes",
+    "stop_with_children",
     "unavailable",
 ]
 
@@ -174,7 +176,22 @@ def _stop_process(process: subprocess.Popen[bytes], timeout: float) -> None:
         process.wait(timeout)
 
 
-def _tail(path: Path, limit: int = 8000) -> str:
+def stop_with_children(process: subprocess.Popen[bytes]) -> None:
+    """Stop ``process`` (see :func:`_stop_process`) and make sure none of its
+    children (a master's workers) outlives it: SIGKILL after
+    :data:`STOP_TIMEOUT`."""
+    children = child_pids(process.pid)
+    _stop_process(process, STOP_TIMEOUT)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while any(map(_alive, children)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in filter(_alive, children):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def log_tail(path: Path, limit: int = 8000) -> str:
+    """The end of a server's log file, for an error message."""
     try:
         text = path.read_text(errors="replace")
     except OSError:
@@ -252,7 +269,7 @@ class GunicornServer:
 
     def log(self) -> str:
         """The end of gunicorn's log (every start appends to it)."""
-        return _tail(self.log_path)
+        return log_tail(self.log_path)
 
     def client(self, **options: t.Any) -> HttpClient:
         return HttpClient(self.url, **options)
@@ -355,16 +372,8 @@ class GunicornServer:
         """SIGTERM, wait (SIGKILL after :data:`STOP_TIMEOUT`); also makes
         sure no worker outlives its master."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        workers = child_pids(process.pid)
-        _stop_process(process, STOP_TIMEOUT)
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while any(map(_alive, workers)) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        for pid in filter(_alive, workers):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        if process is not None:
+            stop_with_children(process)
 
     def restart(self) -> GunicornServer:
         """Stop, then start again on the same port."""
@@ -453,7 +462,7 @@ class RedisServer:
         while not self.ping():
             if self._process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
-                log = _tail(self.log_path)
+                log = log_tail(self.log_path)
                 raise ServerError(f"redis-server did not answer PING; its log:\n{log}")
             time.sleep(0.05)
         return self
