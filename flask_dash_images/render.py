@@ -171,7 +171,7 @@ def encode(
         larger than ``max_pixels``.
     """
     if not fmt.pillow:
-        return vector.encode_svg(result, max_pixels)
+        return vector.encode_svg(result, lambda size: _check_size(size, max_pixels))
     if isinstance(result, (bytes, bytearray, memoryview)):
         data = bytes(result)
         if not fmt.magic(data):

@@ -34,11 +34,14 @@ def is_svg(data: bytes) -> bool:
     return head.startswith((b"<?xml", b"<!DOCTYPE", b"<!--")) and b"<svg" in head
 
 
-def encode_svg(result: t.Any, max_pixels: int | None = None) -> bytes:
+def encode_svg(
+    result: t.Any, check_size: t.Callable[[tuple[int, int]], None] | None = None
+) -> bytes:
     """SVG bytes for a figure, or checked SVG text or bytes.
 
-    :raises RenderError: the result is neither, or a figure's size x dpi is
-        more than ``max_pixels`` (checked before it is drawn).
+    :param check_size: called with a figure's size x dpi before it is drawn;
+        raises :class:`RenderError` when that is too large.
+    :raises RenderError: the result is neither.
     """
     if isinstance(result, str):
         result = result.encode("utf-8")
@@ -50,25 +53,24 @@ def encode_svg(result: t.Any, max_pixels: int | None = None) -> bytes:
             )
         return data
     if type(result).__module__.startswith("matplotlib") and hasattr(result, "savefig"):
-        return _from_figure(result, max_pixels)
+        return _from_figure(result, check_size)
     raise RenderError(
         f"the generator returned {type(result).__module__}.{type(result).__qualname__};"
         ' format="svg" takes a matplotlib Figure, or SVG text or bytes'
     )
 
 
-def _from_figure(figure: t.Any, max_pixels: int | None) -> bytes:
+def _from_figure(
+    figure: t.Any, check_size: t.Callable[[tuple[int, int]], None] | None
+) -> bytes:
     # A canvas of its own, as for raster figures: no pyplot state, thread-safe.
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
     canvas = FigureCanvasSVG(figure)
     try:
-        width, height = (round(v) for v in figure.get_size_inches() * figure.dpi)
-        if max_pixels is not None and width * height > max_pixels:
-            raise RenderError(
-                f"the picture is {width}x{height}, more than the {max_pixels}"
-                " pixels DASH_IMAGES_MAX_PIXELS allows"
-            )
+        if check_size is not None:
+            width, height = figure.get_size_inches() * figure.dpi
+            check_size((round(width), round(height)))
         buffer = io.BytesIO()
         canvas.print_svg(buffer)  # type: ignore[no-untyped-call]
     finally:
