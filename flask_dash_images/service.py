@@ -126,16 +126,17 @@ class RenderService:
         key: str | None,
         store: bool,
     ) -> Picture:
-        cache = self.cache if store and key is not None else None
+        if key is None:
+            return self._render(spec, values, fmt, ())
+        cache = self.cache if store else None
         lookup: tuple[tuple[str, float], ...] = ()
         if cache is not None:
+            stored = cache_key(key)
             started = time.perf_counter()
-            data = cache.get(cache_key(key))  # type: ignore[arg-type]
+            data = cache.get(stored)
             lookup = (("cache", time.perf_counter() - started),)
             if data is not None:
                 return Picture(data, lookup, hit=True)
-        if key is None:
-            return self._render(spec, values, fmt, lookup)
         picture, ran = self._flight.run(
             key, lambda: self._render(spec, values, fmt, lookup)
         )
@@ -143,7 +144,7 @@ class RenderService:
             return picture._replace(shared=True)
         if cache is not None:
             # store is only asked for when cache_timeout is not False.
-            cache.set(cache_key(key), picture.data, spec.cache_timeout)
+            cache.set(stored, picture.data, spec.cache_timeout)
         return picture
 
     def _render(
