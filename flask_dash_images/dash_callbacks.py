@@ -68,7 +68,6 @@ def register_dash_callback(
         target = dash_app if dash_app is not None else current_dash_app()
         if target is not None:
             check_backend(target)
-        attach(images, target)
         params = positional_params(function, len(inputs_and_states))
         spec = images.register(
             function,
@@ -82,6 +81,8 @@ def register_dash_callback(
             allow_none=allow_none,
             **options,
         )
+        images.dash_apps_of.setdefault(spec.guid, []).append(target)
+        attach(images, target)
         register_clientside = (
             dash.clientside_callback
             if dash_app is None

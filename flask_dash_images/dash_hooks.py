@@ -55,9 +55,10 @@ def check_backend(dash_app: dash.Dash) -> None:
 
 
 def attach(images: DynamicImages, dash_app: dash.Dash | None) -> None:
-    """Serve ``dash_app``'s pictures under its prefix, and make its first
-    requests wait for its set-up, if ``images`` is set up on its server
-    (else :meth:`DynamicImages.init_app` does it later)."""
+    """Serve ``dash_app``'s pictures under its prefix (and no other Dash
+    app's), and make its first requests wait for its set-up, if ``images``
+    is set up on its server (else :meth:`DynamicImages.init_app` does it
+    later)."""
     if dash_app is None:
         return
     state = _state_of(dash_app)
@@ -68,6 +69,9 @@ def attach(images: DynamicImages, dash_app: dash.Dash | None) -> None:
             config.routes_pathname_prefix,
             config.requests_pathname_prefix,
         )
+        for guid, owners in images.dash_apps_of.items():
+            if any(owner is None or owner is dash_app for owner in owners):
+                state.serve_dash_picture(guid, config.routes_pathname_prefix)
         blueprint, _ = state.dash_routes[config.routes_pathname_prefix]
         # The probe only with dev tools, known for sure at the first request.
         serialize_dash_setup(

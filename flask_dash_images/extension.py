@@ -49,6 +49,10 @@ class DynamicImages:
         # their URLs are built server-side, so clientside=True fails at
         # decoration, not on the first request.
         self._signing_apps: list[str] = []
+        #: Dash generator guid -> the Dash apps with its callback (``None``:
+        #: registered before any Dash app existed, so the ones made after).
+        #: Its pictures are served under their prefixes only.
+        self.dash_apps_of: dict[str, list[t.Any]] = {}
         self.blueprint = create_blueprint()
         if app is not None:
             self.init_app(app)

@@ -85,7 +85,9 @@ class AppState:
         # the blueprint's name there, and the browser's root if not the
         # request's (see :meth:`serve_dash_prefix`).
         self.dash_routes: dict[str, tuple[str, str | None]] = {}
-        self._dash_blueprints: set[str] = set()
+        # Dash generator guid -> the blueprints (Dash apps' prefixes) that
+        # serve it: only those of the Dash apps that have its callback.
+        self._dash_serving: dict[str, set[str]] = {}
 
     def read_url(
         self, guid: str, ext: str, query_string: bytes, blueprint: str | None
@@ -113,11 +115,19 @@ class AppState:
 
     def serves(self, spec: ImageSpec, blueprint: str | None) -> bool:
         """Whether the blueprint registered as ``blueprint`` serves ``spec``:
-        a Dash generator only under a Dash app's prefix, a plain one only at
-        the app's root."""
+        a Dash generator only under the prefix of a Dash app with its
+        callback (see :meth:`serve_dash_picture`), a plain one only at the
+        app's root."""
         if spec.keywords:
             return blueprint == urls.BLUEPRINT
-        return blueprint in self._dash_blueprints
+        return blueprint in self._dash_serving.get(spec.guid, ())
+
+    def serve_dash_picture(self, guid: str, routes_prefix: str) -> None:
+        """Serve the Dash generator ``guid`` under the Dash app at
+        ``routes_prefix`` (set up by :meth:`serve_dash_prefix`), and under
+        no other Dash app's prefix, which another guard may cover."""
+        blueprint, _ = self.dash_routes[routes_prefix]
+        self._dash_serving.setdefault(guid, set()).add(blueprint)
 
     def serve_dash_prefix(
         self, app: Flask, routes_prefix: str, requests_prefix: str
@@ -148,7 +158,6 @@ class AppState:
         if requests_prefix != routes_prefix and requests_prefix.endswith(routes_prefix):
             root = requests_prefix[: len(requests_prefix) - len(routes_prefix)]
         self.dash_routes[routes_prefix] = (name, root)
-        self._dash_blueprints.add(name)
 
     def signs(self, spec: ImageSpec) -> bool:
         """Whether ``spec``'s URLs are signed on this app: a plain generator's

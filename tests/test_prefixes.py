@@ -118,18 +118,24 @@ def test_two_dash_apps_on_one_server_each_have_their_pictures(images):
     server = Flask(__name__)
     images.init_app(server)
     apps = []
-    for prefix in ("/one/", "/two/"):
+    for prefix, height in (("/one/", 1), ("/two/", 2)):
         dash_app = Dash(__name__, server=server, url_base_pathname=prefix)
         dash_app.layout = layout()
         image_callback(
             dash_app, Output("img", "src"), Input("n", "value"), name=prefix[1:-1]
-        )(lambda n, prefix=prefix: Image.new("L", (n, len(prefix))))
+        )(lambda n, height=height: Image.new("L", (n, height)))
         apps.append(dash_app)
-    for dash_app, prefix in zip(apps, ("/one/", "/two/"), strict=True):
+    urls = {}
+    for dash_app, prefix, height in zip(apps, ("/one/", "/two/"), (1, 2), strict=True):
         page = DashBrowser(dash_app, base=prefix)
-        url = page.update("img.src", [2])
+        urls[prefix] = url = page.update("img.src", [2])
         assert url.startswith(f"{prefix}image_generator/")
-        assert page.get(url).status_code == 200
+        assert decode(page.get(url).data).size == (2, height)
+    # Each app's pictures only under its own prefix: a guard on /one/ is not
+    # walked round through /two/.
+    client = server.test_client()
+    assert client.get(urls["/one/"].replace("/one/", "/two/")).status_code == 404
+    assert client.get(urls["/two/"].replace("/two/", "/one/")).status_code == 404
 
 
 def test_plain_flask_url_for_under_a_mount(app_factory, images):
