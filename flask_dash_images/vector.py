@@ -9,6 +9,7 @@ Content-Security-Policy (see :data:`SECURITY_HEADERS`).
 from __future__ import annotations
 
 import io
+import re
 import sys
 import typing as t
 
@@ -23,6 +24,16 @@ SECURITY_HEADERS = (
         "Content-Security-Policy",
         "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
     ),
+)
+
+
+# The ids matplotlib gives clip paths, markers, hatches, path collections and
+# images: a hash salted with a new uuid4 for each unless rcParams
+# ["svg.hashsalt"] is set (a process-wide setting, not the extension's to
+# change). The same figure would be other bytes every time, so its ETag (from
+# the bytes) would never match.
+_RANDOM_ID = re.compile(
+    rb'id="((?:C[0-9a-f]+_[0-9a-f]+_|Im_image|image|[hmp])[0-9a-f]{10})"'
 )
 
 
@@ -72,9 +83,21 @@ def _from_figure(
             width, height = figure.get_size_inches() * figure.dpi
             check_size((round(width), round(height)))
         buffer = io.BytesIO()
-        canvas.print_svg(buffer)  # type: ignore[no-untyped-call]
+        # No date either: the same figure is the same bytes.
+        canvas.print_svg(buffer, metadata={"Date": None})  # type: ignore[no-untyped-call]
     finally:
         pyplot = sys.modules.get("matplotlib.pyplot")
         if pyplot is not None:
             pyplot.close(figure)
-    return buffer.getvalue()
+    return _stable_ids(buffer.getvalue())
+
+
+def _stable_ids(svg: bytes) -> bytes:
+    """``svg`` with matplotlib's random ids renamed in order of appearance."""
+    names: dict[bytes, bytes] = {}
+    for match in _RANDOM_ID.finditer(svg):
+        names.setdefault(match.group(1), b"dash-images-%d" % len(names))
+    if not names:
+        return svg
+    every = re.compile(b"|".join(map(re.escape, names)))
+    return every.sub(lambda match: names[match.group()], svg)

@@ -138,6 +138,27 @@ def test_a_dash_callback_can_draw_svg(dash_factory, images):
     response = page.get(url)
     assert response.mimetype == "image/svg+xml"
     assert response.headers["Content-Security-Policy"] == CSP
-    # The title is drawn (as paths): another title, another drawing.
+    # The title is drawn (as paths): the same title, the same drawing;
+    # another title, another drawing.
+    assert page.get(url).data == response.data
     other = page.get(page.update("i.src", ["bye"]))
     assert other.status_code == 200 and other.data != response.data
+
+
+def test_the_same_figure_is_the_same_svg_so_it_revalidates(images, app, client):
+    # matplotlib writes the time into an SVG unless told not to: every
+    # drawing would differ, and its ETag (from the bytes) never match.
+    from matplotlib.figure import Figure
+
+    @images.generator(name="line", format="svg")
+    def line():
+        figure = Figure(figsize=(2, 2))
+        figure.add_subplot().plot([0, 1], [1, 0])
+        return figure
+
+    first = get(images, app, client, "line")
+    assert b"<dc:date>" not in first.data
+    with app.test_request_context():
+        url = images.url_for("line")
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
