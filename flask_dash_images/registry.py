@@ -125,6 +125,12 @@ class ImageSpec:
             raise RegistrationError(
                 f"{self.label}: cache_timeout must be seconds, None or False"
             )
+        if self.responsive and self.hidpi:
+            raise RegistrationError(
+                f"{self.label}: responsive=True already draws in device pixels"
+                " (the screen's full resolution); hidpi=True would ask for twice"
+                " that: leave hidpi out"
+            )
         if len(set(self.params)) != len(self.params):
             raise RegistrationError(
                 f"{self.label}: parameter names {self.params} repeat a name"

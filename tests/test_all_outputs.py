@@ -5,12 +5,11 @@ no picture gets a URL. (The browser's URL builder: test_clientside_js.)"""
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 from dash import ALL, Input, Output, dcc, html
 from PIL import Image
-
-from flask_dash_images import DynamicImagesError
 
 from .dash_browser import DashBrowser
 
@@ -49,8 +48,9 @@ def page(dash_factory, images, drawn):
 
 
 def update(page, shades, tints, images=IMAGES):
-    """Ask the URL callback for the pictures' URLs, fetch whatever it gives,
-    and return those URLs (none when the callback leaves the pictures be)."""
+    """Ask the URL callback for the pictures' URLs, fetch them, and return
+    them: Dash answers 200 with a URL per picture, or 204 (PreventUpdate)
+    when the callback leaves the pictures as they are."""
     body = {
         "output": OUTPUT,
         "outputs": [
@@ -66,20 +66,13 @@ def update(page, shades, tints, images=IMAGES):
         + [{"id": "width", "property": "value", "value": 2}],
         "changedPropIds": [],
     }
-    try:
-        response = page.client.post("/_dash-update-component", json=body)
-    except DynamicImagesError:
-        # TESTING propagates the callback's refusal instead of answering it.
+    response = page.client.post("/_dash-update-component", json=body)
+    if response.status_code == 204:
         return []
-    assert response.status_code < 500
-    answer = response.get_json(silent=True) or {}
-    srcs = [
-        props.get("src")
-        for props in answer.get("response", {}).values()
-        if "/image_generator/" in str(props.get("src"))
-    ]
+    assert response.status_code == 200, response.data
+    srcs = [props["src"] for props in response.get_json()["response"].values()]
     for src in srcs:
-        page.get(src)
+        assert page.get(src).status_code == 200
     return srcs
 
 
@@ -102,11 +95,20 @@ def test_each_picture_gets_its_own_items(page, drawn):
     ],
     ids=lambda v: json.dumps(v),
 )
-def test_items_that_do_not_match_the_pictures_give_no_url(page, drawn, shades, tints):
-    assert update(page, shades, tints) == []
+def test_items_that_do_not_match_the_pictures_give_no_url(
+    page, drawn, shades, tints, caplog
+):
+    with caplog.at_level(logging.WARNING):
+        assert update(page, shades, tints) == []
     assert drawn == []
+    (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    message = record.getMessage()
+    assert f"{IMAGES} images but" in message and "for an ALL input" in message
+    assert "the picture is left as it is" in message
 
 
-def test_no_pictures_and_no_items_is_fine(page, drawn):
-    assert update(page, [], [], images=0) == []
+def test_no_pictures_and_no_items_is_fine(page, drawn, caplog):
+    with caplog.at_level(logging.WARNING):
+        assert update(page, [], [], images=0) == []
     assert drawn == []
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -228,3 +228,12 @@ def test_the_same_function_for_the_same_output_twice_fails(images):
     images.callback(Output("a", "src"), Input("b", "value"))(draw)
     with pytest.raises(ValueError, match="name="):
         images.callback(Output("a", "src"), Input("c", "value"))(draw)
+
+
+def test_responsive_pictures_take_no_hidpi(images):
+    # responsive already draws in device pixels; hidpi's scale=2 would ask
+    # the generator to draw twice that.
+    with pytest.raises(ValueError, match=r"responsive=True .* hidpi=True"):
+        images.callback(
+            Output("a", "src"), Input("b", "value"), responsive=True, hidpi=True
+        )(lambda b, width, height, scale: Image.new("L", (1, 1)))
