@@ -123,3 +123,11 @@ def same_pixels(a: Image.Image, b: Image.Image) -> bool:
     return (
         a.size == b.size and a.convert("RGBA").tobytes() == b.convert("RGBA").tobytes()
     )
+
+
+def black_share(picture: Image.Image) -> float:
+    """The share of a picture's pixels that are black."""
+    import numpy as np
+
+    rgb = np.asarray(picture.convert("RGB"))
+    return float((rgb.max(axis=2) == 0).mean())

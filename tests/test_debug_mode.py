@@ -164,6 +164,6 @@ def test_without_dev_tools_there_is_no_probe(debug_app, dash_factory, images):
     assert PROBE not in layout_text(dash_app)
 
 
-def test_the_page_script_sends_to_the_probes_store():
+def test_the_page_script_names_the_probes_store():
     script = resources.files("flask_dash_images").joinpath("assets/dash_images.js")
     assert f'var PROBE = "{PROBE_ID}";' in script.read_text()

@@ -36,7 +36,7 @@ from example_project.pages import (
     thumbnails,
 )
 
-from .conftest import decode, same_pixels
+from .conftest import black_share, decode, same_pixels
 from .servers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -119,12 +119,6 @@ def with_values(url: str, **values: t.Any) -> str:
         assert name in pairs, f"{url} has no {name}"
         pairs[name] = json.dumps(value, separators=(",", ":"))
     return path + "?" + "&".join(f"{k}={quote(v, safe='')}" for k, v in pairs.items())
-
-
-def black_share(picture: Image.Image) -> float:
-    """The share of a picture's pixels that are black."""
-    rgb = np.asarray(picture.convert("RGB"))
-    return float((rgb.max(axis=2) == 0).mean())
 
 
 class ImageSources(HTMLParser):

@@ -118,8 +118,8 @@ def test_receivers_for_one_app_hear_only_that_app(images, app_factory):
     receiver = lambda sender, **extra: heard.append(sender)  # noqa: E731
     image_rendered.connect(receiver, one)
     try:
-        one.test_client().get("/image_generator/dot.png")
-        two.test_client().get("/image_generator/dot.png")
+        for app in (one, two):
+            assert app.test_client().get("/image_generator/dot.png").status_code == 200
     finally:
         image_rendered.disconnect(receiver, one)
     assert heard == [one]

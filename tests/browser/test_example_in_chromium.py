@@ -17,7 +17,6 @@ import re
 import typing as t
 from urllib.parse import parse_qsl, urlsplit
 
-import numpy as np
 import pytest
 from dash.development.base_component import stringify_id
 from PIL import Image
@@ -35,7 +34,7 @@ from example_project.pages import (
     thumbnails,
 )
 
-from ..conftest import same_pixels
+from ..conftest import black_share, same_pixels
 from .helpers import (
     allow_console_errors,
     assert_no_console_errors,
@@ -130,12 +129,6 @@ def count_picture_requests(page: Page) -> collections.Counter[str]:
         ),
     )
     return counts
-
-
-def black_share(picture: Image.Image) -> float:
-    """The share of a picture's pixels that are black."""
-    rgb = np.asarray(picture.convert("RGB"))
-    return float((rgb.max(axis=2) == 0).mean())
 
 
 def test_the_table_covers_every_page():
