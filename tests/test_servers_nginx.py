@@ -149,6 +149,17 @@ def test_nginx_never_keeps_what_the_app_does_not_let_it(
     assert {r.headers["Cache-Control"] for r in replies} == {cache_control}
 
 
+def alice_headers(nginx, sign_in):
+    """Alice's credentials: HTTP basic, or the cookie of a session she signs
+    in to (through nginx, which must not keep that answer)."""
+    if sign_in == "basic":
+        return ALICE
+    login = get(nginx, "/login?user=alice&password=alice-password")
+    assert login.status_code == 200
+    assert login.headers["X-Cache-Status"] == "MISS"
+    return {"Cookie": login.headers["Set-Cookie"].partition(";")[0]}
+
+
 @pytest.mark.parametrize("sign_in", ["basic", "session"])
 def test_a_signed_in_picture_never_reaches_another_user(
     upstream, nginx_server, sign_in
@@ -156,13 +167,7 @@ def test_a_signed_in_picture_never_reaches_another_user(
     nginx = nginx_server(*upstream.instances)
     colour = "#3a3b3c" if sign_in == "basic" else "#4a4b4c"
     url = upstream.url("secret_tile", colour)
-    if sign_in == "basic":
-        alice = ALICE
-    else:
-        login = get(nginx, "/login?user=alice&password=alice-password")
-        assert login.status_code == 200
-        assert login.headers["X-Cache-Status"] == "MISS"
-        alice = {"Cookie": login.headers["Set-Cookie"].partition(";")[0]}
+    alice = alice_headers(nginx, sign_in)
 
     mine = [get(nginx, url, alice) for _ in range(2)]
     assert [r.status_code for r in mine] == [200, 200]
@@ -205,11 +210,7 @@ def test_public_true_is_what_would_leak_a_signed_in_picture(
     nginx = nginx_server(*upstream.instances)
     colour = "#5a5b5c" if sign_in == "basic" else "#6a6b6c"
     url = upstream.url("secret_public_tile", colour)
-    if sign_in == "basic":
-        alice = ALICE
-    else:
-        login = get(nginx, "/login?user=alice&password=alice-password")
-        alice = {"Cookie": login.headers["Set-Cookie"].partition(";")[0]}
+    alice = alice_headers(nginx, sign_in)
 
     mine = get(nginx, url, alice)
     assert mine.status_code == 200
