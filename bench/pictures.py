@@ -13,7 +13,7 @@ import io
 
 from PIL import Image, ImageDraw
 
-from flask_dash_images.render import FORMATS
+from flask_dash_images.core.render import FORMATS
 
 __all__ = ["PNG_OPTIONS", "chart", "dot", "fractal", "line", "png"]
 

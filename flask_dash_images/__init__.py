@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import typing as t
+# First: the Dash side names it as the version of the page script it serves.
+__version__ = "0.1.0"
 
+
+from .dash import image_callback
 from .exceptions import (
     BadParameter,
     BadSignature,
@@ -17,8 +20,6 @@ from .exceptions import (
 )
 from .extension import DynamicImages
 from .signals import image_failed, image_rendered
-
-__version__ = "0.1.0"
 
 __all__ = [
     "BadParameter",
@@ -35,12 +36,3 @@ __all__ = [
     "image_failed",
     "image_rendered",
 ]
-
-
-def __getattr__(name: str) -> t.Any:
-    # image_callback needs dash; plain Flask users never import it.
-    if name == "image_callback":
-        from .dash_app import image_callback
-
-        return image_callback
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
-import sys
 import typing as t
+import weakref
 
 import flask
 from flask import Flask
 
-from . import urls
-from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
-from .registry import (
+from . import first_request
+from .core import urls
+from .core.registry import (
     DASH_OPTIONS,
+    HEIGHT,
+    SCALE,
     SPEC_OPTIONS,
+    WIDTH,
     ImageSpec,
     Registry,
+    check_callable,
     keyword_params,
     make_guid,
+    positional_params,
 )
+from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
+from .records import DashCallback, check_dependencies, check_signable
 from .state import DEFAULTS, EXTENSION_KEY, AppState, get_state
 from .views import create_blueprint
 
 if t.TYPE_CHECKING:
     from flask_caching import Cache
+    from werkzeug.sansio.app import App
 
 __all__ = ["DynamicImages"]
 
@@ -34,6 +42,11 @@ class DynamicImages:
 
     The generators registered on one instance are shared by every app it is
     set up on; register them before or after :meth:`init_app`, in any order.
+    Image callbacks are only recorded when decorated; each Dash app binds the
+    ones meant for it when it sets up (its server's first request), with its
+    own server's configuration: ``images.callback`` goes to every Dash app
+    whose Flask server has this instance set up, ``image_callback(dash_app,
+    ...)`` to that Dash app only.
 
     :param app: a Flask app (a Dash app's ``server``) to set up at once.
     :param cache: a Flask-Caching ``Cache`` that keeps the pictures of
@@ -45,23 +58,20 @@ class DynamicImages:
     def __init__(self, app: Flask | None = None, *, cache: Cache | None = None) -> None:
         self.registry = Registry()
         self.cache = cache
-        # Names of the apps that sign Dash URLs (DASH_IMAGES_SIGN = True):
-        # their URLs are built server-side, so clientside=True fails at
-        # decoration, not on the first request.
-        self._signing_apps: list[str] = []
-        #: Dash generator guid -> the Dash apps with its callback (``None``:
-        #: registered before any Dash app existed, so the ones made after).
-        #: Its pictures are served under their prefixes only.
-        self.dash_apps_of: dict[str, list[t.Any]] = {}
+        #: The image callbacks asked for, in order (see :mod:`.records`).
+        self.dash_callbacks: list[DashCallback] = []
+        # The apps' states, for the checks at decoration (signing, too late).
+        self._states: weakref.WeakSet[AppState] = weakref.WeakSet()
         self.blueprint = create_blueprint()
         if app is not None:
             self.init_app(app)
 
     def init_app(self, app: Flask) -> None:
-        """Serve this instance's generators on ``app``.
+        """Serve this instance's generators on ``app``, and its image
+        callbacks in the Dash apps on ``app`` (made before or after this).
 
         :raises ConfigurationError: ``app`` is already set up, or is not a
-            Flask app.
+            Flask app, or its configuration is wrong.
         """
         if not isinstance(app, Flask):
             raise ConfigurationError(
@@ -78,18 +88,29 @@ class DynamicImages:
             self.cache.init_app(app)
         state = AppState(self, app)
         if state.signs_dash_urls:
-            for spec in self.registry:
-                check_unsigned(spec, app.name)
-            self._signing_apps.append(app.name)
-        app.extensions[EXTENSION_KEY] = state
+            for record in self.dash_callbacks:
+                check_signable(record, app.name)
         app.register_blueprint(self.blueprint)
         app.add_template_global(self.url_for, "dynamic_image_url")
-        if "dash" in sys.modules:
-            # A Dash app made before this call is on the app already: serve
-            # its pictures under its prefix (later ones are found by a hook).
-            from .dash_hooks import attach_current_dash_app
+        first_request.install(app)
+        app.extensions[EXTENSION_KEY] = state
+        self._states.add(state)
 
-            attach_current_dash_app(app)
+    @classmethod
+    def of(cls, app: App | t.Any) -> DynamicImages:
+        """The instance set up on ``app``: a Flask app, or a Dash app (its
+        server's). For code that has the app but not the extension, such as
+        a page module after ``image_callback(dash_app, ...)``.
+
+        :raises ConfigurationError: none is set up there.
+        """
+        server = app if isinstance(app, Flask) else getattr(app, "server", app)
+        if not isinstance(server, Flask):
+            raise ConfigurationError(
+                f"DynamicImages.of takes a Flask app or a Dash app on Flask,"
+                f" not {type(app).__module__}.{type(app).__name__}"
+            )
+        return get_state(server).extension
 
     # -- registration ------------------------------------------------------
 
@@ -149,10 +170,7 @@ class DynamicImages:
         :param encoder_options: passed to Pillow's ``Image.save``
             (``quality``, ``compress_level``, ``lossless``, ...).
         """
-        from .dash_callbacks import register_dash_callback
-
-        return register_dash_callback(
-            self,
+        return self.record_dash_callback(
             None,
             output,
             inputs_and_states,
@@ -170,6 +188,87 @@ class DynamicImages:
             cache_timeout=cache_timeout,
             **encoder_options,
         )
+
+    def record_dash_callback(
+        self,
+        dash_app: t.Any,
+        output: t.Any,
+        inputs_and_states: t.Sequence[t.Any],
+        *,
+        name: str | None = None,
+        clientside: bool | None = None,
+        hidpi: bool = False,
+        responsive: bool = False,
+        allow_none: bool = False,
+        prevent_initial_call: bool | None = None,
+        **options: t.Any,
+    ) -> t.Callable[[F], F]:
+        """Check an image callback and record it (the path behind
+        :meth:`callback` and :func:`~flask_dash_images.image_callback`).
+
+        :param dash_app: the one Dash app it is for, or ``None``: every Dash
+            app whose server has this instance set up.
+        :param options: :class:`~.core.registry.ImageSpec` options and Pillow
+            encoder options.
+        """
+        check_dependencies(output, inputs_and_states)
+        count = len(inputs_and_states)
+        keywords = [*(WIDTH, HEIGHT, SCALE) * responsive, *(SCALE,) * hidpi]
+        why = "one value per Input and State" + (
+            ", responsive=True" if responsive else ", hidpi=True" if hidpi else ""
+        )
+
+        def decorator(function: F) -> F:
+            label = _label(function)
+            check_callable(function, label, count, keywords, why)
+            self._check_not_set_up(label, dash_app)
+            params = positional_params(function, count)
+            spec = self._spec(
+                function,
+                key=str(output),
+                name=name,
+                params=[*params, *keywords],
+                keywords=False,
+                hidpi=hidpi,
+                responsive=responsive,
+                allow_none=allow_none,
+                **options,
+            )
+            record = DashCallback(
+                spec=spec,
+                output=output,
+                inputs_and_states=tuple(inputs_and_states),
+                dash_app=None if dash_app is None else weakref.ref(dash_app),
+                clientside=clientside,
+                allow_none=allow_none,
+                prevent_initial_call=prevent_initial_call,
+            )
+            for state in self._states:
+                if state.signs_dash_urls and (
+                    dash_app is None or state.hosts(dash_app)
+                ):
+                    check_signable(record, state.app_name)
+            self.registry.add(spec)
+            self.dash_callbacks.append(record)
+            return function
+
+        return decorator
+
+    def _check_not_set_up(self, label: str, dash_app: t.Any) -> None:
+        # A Dash app binds its image callbacks once, when it sets up.
+        for state in self._states:
+            late = [d for d in state.dash_apps if dash_app is None or d is dash_app]
+            if late:
+                prefixes = ", ".join(
+                    repr(d.config.routes_pathname_prefix) for d in late
+                )
+                raise RegistrationError(
+                    f"{label}: the Dash app(s) at {prefixes} on the app"
+                    f" {state.app_name!r} have served requests already and"
+                    " set up without this image callback; register image"
+                    " callbacks before the app serves (at import, or in the"
+                    " app factory before it returns)"
+                )
 
     def generator(
         self,
@@ -238,24 +337,40 @@ class DynamicImages:
             caching, ...); any others are Pillow encoder options.
         :raises RegistrationError: bad options, or the guid is taken.
         """
+        spec = self._spec(
+            function,
+            key=key,
+            name=name,
+            params=params,
+            required=required,
+            keywords=keywords,
+            **options,
+        )
+        self.registry.add(spec)
+        return spec
+
+    def _spec(
+        self,
+        function: t.Callable[..., t.Any],
+        *,
+        key: str,
+        name: str | None,
+        params: t.Sequence[str],
+        required: t.Iterable[str] | None = None,
+        keywords: bool,
+        **options: t.Any,
+    ) -> ImageSpec:
         spec_options = {k: options.pop(k) for k in SPEC_OPTIONS if k in options}
-        if spec_options.get("clientside", False) is None:
-            # In the browser unless an app set up so far signs Dash URLs.
-            spec_options["clientside"] = not self._signing_apps
-        spec = ImageSpec(
+        return ImageSpec(
             guid=make_guid(function, key, name),
             function=function,
-            label=f"{function.__module__}.{function.__qualname__}",
+            label=_label(function),
             params=tuple(params),
             required=frozenset(params if required is None else required),
             keywords=keywords,
             encoder_options=options,
             **spec_options,
         )
-        for app_name in self._signing_apps:
-            check_unsigned(spec, app_name)
-        self.registry.add(spec)
-        return spec
 
     # -- URLs --------------------------------------------------------------
 
@@ -292,49 +407,20 @@ class DynamicImages:
         values: t.Sequence[t.Any],
         *,
         names: t.Sequence[str] | None = None,
-        root: str | None = None,
-        blueprint: str = urls.BLUEPRINT,
     ) -> str:
-        """The URL of ``spec``'s picture for ``values`` on the current app.
+        """The URL of a plain generator's picture for ``values`` on the
+        current app (at its root, honouring ``SCRIPT_NAME``).
 
         :param names: the parameters ``values`` are for, if not all of them.
-        :param root: the app's root as the browser sees it, when it differs
-            from the request's script root (Dash's ``requests_pathname_prefix``).
-        :param blueprint: the name the route is registered under (a Dash
-            app's prefix has its own).
         """
         state = get_state(flask.current_app)
-        path = flask.url_for(f"{blueprint}.image", guid=spec.guid, ext=spec.extension)
-        if root is not None and flask.has_request_context():
-            path = root + path[len(flask.request.script_root) :]
-        try:
-            query = urls.encode_query(
-                spec.params if names is None else names,
-                values,
-                state.version_for(spec),
-            )
-        except (TypeError, ValueError) as error:
-            raise UrlBuildError(f"{spec.label}: {error}") from None
-        query = state.sign(spec, query)
-        url = f"{path}?{query}" if query else path
-        if len(query) > state.max_url_length:
-            raise UrlBuildError(
-                f"{spec.label}: the URL's query would be {len(query)} bytes, more"
-                f" than DASH_IMAGES_MAX_URL_LENGTH ({state.max_url_length}); pass"
-                " smaller values (an id or a key to look the data up by, not the"
-                " data itself)"
-            )
-        return url
-
-
-def check_unsigned(spec: ImageSpec, app_name: str) -> None:
-    """Browser-built URLs cannot be signed: refuse them where an app signs
-    Dash URLs."""
-    if spec.clientside:
-        raise ConfigurationError(
-            f"{spec.label}: its URLs are built in the browser, which cannot"
-            f" sign them, but the app {app_name!r} signs Dash image URLs"
-            " (DASH_IMAGES_SIGN = True). Set up the app before registering"
-            " the callback (its URLs are then built server-side), or pass"
-            " clientside=False."
+        path = flask.url_for(
+            f"{urls.BLUEPRINT}.image", guid=spec.guid, ext=spec.extension
         )
+        query = state.query(spec, values, spec.params if names is None else names)
+        return f"{path}?{query}" if query else path
+
+
+def _label(function: t.Callable[..., t.Any]) -> str:
+    """How messages name a generator."""
+    return f"{function.__module__}.{function.__qualname__}"

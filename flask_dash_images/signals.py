@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from blinker import Namespace
 
-__all__ = ["image_failed", "image_rendered"]
+__all__ = ["app_setting_up", "image_failed", "image_rendered"]
 
 _signals = Namespace()
 
@@ -23,3 +23,8 @@ image_rendered = _signals.signal("image-rendered")
 #: ``exception``: the generator's exception (its failure is a 500), or a
 #: :class:`~flask_dash_images.RenderBusy` (no render slot came free: a 503).
 image_failed = _signals.signal("image-failed")
+
+#: Sent once, at an app's first request, before the request goes on and
+#: while every other request waits (:mod:`.first_request`); the sender is the
+#: app. The Dash side binds image callbacks to the app's Dash apps here.
+app_setting_up = _signals.signal("app-setting-up")

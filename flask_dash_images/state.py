@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import typing as t
+import weakref
 
 from flask import Flask
 
-from . import urls
-from .cache_guard import GuardedCache, check_timeouts
-from .exceptions import BadSignature, ConfigurationError, QueryTooLong, UnknownImage
-from .flight import RenderSlots
-from .service import RenderService
+from .core import urls
+from .core.cache_guard import GuardedCache, check_timeouts
+from .core.flight import RenderSlots
+from .core.service import RenderService
+from .exceptions import (
+    BadSignature,
+    ConfigurationError,
+    QueryTooLong,
+    UnknownImage,
+    UrlBuildError,
+)
 
 if t.TYPE_CHECKING:
     from flask_caching import Cache
     from itsdangerous import Signer
 
+    from .core.registry import ImageSpec
     from .extension import DynamicImages
-    from .registry import ImageSpec
 
 __all__ = ["AppState", "get_state", "EXTENSION_KEY", "DEFAULTS"]
 
@@ -61,6 +67,9 @@ class AppState:
     def __init__(self, extension: DynamicImages, app: Flask) -> None:
         config = app.config
         self.extension = extension
+        self.app_name = app.name
+        # Weak: the app holds this state; the state must not keep it alive.
+        self._app = weakref.ref(app)
         self.version = _optional_name(config, "DASH_IMAGES_VERSION")
         self.max_url_length = _positive_int(config, "DASH_IMAGES_MAX_URL_LENGTH")
         self.url_max_age = _optional_positive_int(config, "DASH_IMAGES_URL_MAX_AGE")
@@ -80,21 +89,23 @@ class AppState:
             ),
             logger=app.logger,
             sender=app,
+            namespace=app.name,
         )
-        # Where Dash apps' pictures are served: routes_pathname_prefix ->
-        # the blueprint's name there, and the browser's root if not the
-        # request's (see :meth:`serve_dash_prefix`).
-        self.dash_routes: dict[str, tuple[str, str | None]] = {}
-        # Dash generator guid -> the blueprints (Dash apps' prefixes) that
-        # serve it: only those of the Dash apps that have its callback.
-        self._dash_serving: dict[str, set[str]] = {}
+        #: Dash generator guid -> the ``routes_pathname_prefix`` of each Dash
+        #: app on this server that has its callback: it is served there only.
+        self.dash_prefixes: dict[str, set[str]] = {}
+        #: The Dash apps on this server bound so far (by the Dash side, at
+        #: the server's first request).
+        self.dash_apps: list[t.Any] = []
 
     def read_url(
-        self, guid: str, ext: str, query_string: bytes, blueprint: str | None
+        self, guid: str, ext: str, query_string: bytes, prefix: str
     ) -> tuple[ImageSpec, dict[str, t.Any], str | None]:
-        """What the picture URL ``<guid>.<ext>?<query_string>``, served by the
-        blueprint registered as ``blueprint``, asks for: its generator, the
-        values, and the version the URL carries.
+        """What the picture URL ``<prefix>image_generator/<guid>.<ext>?<query>``
+        asks for: its generator, the values, and the version the URL carries.
+
+        :param prefix: the routes prefix the URL was served under: ``/`` or
+            a Dash app's ``routes_pathname_prefix``.
 
         :raises UnknownImage: no such picture here.
         :raises QueryTooLong: the query is over the configured length.
@@ -102,7 +113,7 @@ class AppState:
         :raises BadParameter: the values are missing, unknown or malformed.
         """
         spec = self.extension.registry.get(guid)
-        if spec is None or spec.extension != ext or not self.serves(spec, blueprint):
+        if spec is None or spec.extension != ext or not self.serves(spec, prefix):
             raise UnknownImage("no such image")
         if len(query_string) > self.max_url_length:
             raise QueryTooLong(f"the query is longer than {self.max_url_length} bytes")
@@ -113,51 +124,46 @@ class AppState:
         values, version = urls.decode_query(query, spec.params, spec.required)
         return spec, values, version
 
-    def serves(self, spec: ImageSpec, blueprint: str | None) -> bool:
-        """Whether the blueprint registered as ``blueprint`` serves ``spec``:
-        a Dash generator only under the prefix of a Dash app with its
-        callback (see :meth:`serve_dash_picture`), a plain one only at the
-        app's root."""
+    def hosts(self, dash_app: t.Any) -> bool:
+        """Whether ``dash_app`` runs on this state's app."""
+        return getattr(dash_app, "server", None) is self._app()
+
+    def serves(self, spec: ImageSpec, prefix: str) -> bool:
+        """Whether ``spec``'s pictures are served under the routes ``prefix``:
+        a Dash generator's only under the prefix of a Dash app that has its
+        callback, a plain one's only at the app's root."""
         if spec.keywords:
-            return blueprint == urls.BLUEPRINT
-        return blueprint in self._dash_serving.get(spec.guid, ())
+            return prefix == "/"
+        return prefix in self.dash_prefixes.get(spec.guid, ())
 
     def serve_dash_picture(self, guid: str, routes_prefix: str) -> None:
         """Serve the Dash generator ``guid`` under the Dash app at
-        ``routes_prefix`` (set up by :meth:`serve_dash_prefix`), and under
-        no other Dash app's prefix, which another guard may cover."""
-        blueprint, _ = self.dash_routes[routes_prefix]
-        self._dash_serving.setdefault(guid, set()).add(blueprint)
+        ``routes_prefix``, and under no other prefix, which another guard
+        may cover."""
+        self.dash_prefixes.setdefault(guid, set()).add(routes_prefix)
 
-    def serve_dash_prefix(
-        self, app: Flask, routes_prefix: str, requests_prefix: str
-    ) -> None:
-        """Serve Dash pictures under a Dash app's ``routes_pathname_prefix``,
-        so that whatever guards the prefix guards them too.
+    def query(
+        self, spec: ImageSpec, values: t.Sequence[t.Any], names: t.Sequence[str]
+    ) -> str:
+        """The query of ``spec``'s picture URL for ``values`` of the
+        parameters ``names``: encoded, versioned, signed where it is signed.
 
-        :param requests_prefix: Dash's ``requests_pathname_prefix``: the same
-            prefix as the browser sees it (behind a proxy that strips a path).
-        :raises ConfigurationError: the app has already served a request.
+        :raises UrlBuildError: a value no URL can hold, or a query over
+            ``DASH_IMAGES_MAX_URL_LENGTH``.
         """
-        if routes_prefix in self.dash_routes:
-            return
-        name = urls.BLUEPRINT
-        if routes_prefix != "/":
-            digest = hashlib.blake2b(routes_prefix.encode(), digest_size=6)
-            name = f"{urls.BLUEPRINT}_{digest.hexdigest()}"
-            if app._got_first_request:
-                raise ConfigurationError(
-                    f"the Dash app at {routes_prefix!r} got its first image"
-                    f" callback after the app {app.name!r} served requests;"
-                    " register image callbacks before the app serves"
-                )
-            app.register_blueprint(
-                self.extension.blueprint, name=name, url_prefix=routes_prefix[:-1]
+        try:
+            query = urls.encode_query(names, values, self.version_for(spec))
+        except (TypeError, ValueError) as error:
+            raise UrlBuildError(f"{spec.label}: {error}") from None
+        query = self.sign(spec, query)
+        if len(query) > self.max_url_length:
+            raise UrlBuildError(
+                f"{spec.label}: the URL's query would be {len(query)} bytes, more"
+                f" than DASH_IMAGES_MAX_URL_LENGTH ({self.max_url_length}); pass"
+                " smaller values (an id or a key to look the data up by, not the"
+                " data itself)"
             )
-        root = None
-        if requests_prefix != routes_prefix and requests_prefix.endswith(routes_prefix):
-            root = requests_prefix[: len(requests_prefix) - len(routes_prefix)]
-        self.dash_routes[routes_prefix] = (name, root)
+        return query
 
     def signs(self, spec: ImageSpec) -> bool:
         """Whether ``spec``'s URLs are signed on this app: a plain generator's

@@ -4,6 +4,13 @@ The request flows one way: find the spec by guid -> check the signature ->
 decode the values -> 304 when the URL alone tells (deterministic) -> the
 render service (cache, single-flight, slots, generator, encode) ->
 conditional response. Only this module knows Flask's request.
+
+:func:`serve_image` serves the route wherever it is: at the app's root (this
+module's blueprint) and under each Dash app's prefix (the Dash side adds it
+there through Dash's own route hook). Which pictures a prefix serves is the
+app's state's to say, from the rule that matched. It answers its errors
+itself, so no app-wide error handler (Dash's debug one turns every exception
+into a 500) changes their status.
 """
 
 from __future__ import annotations
@@ -15,21 +22,26 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.http import is_resource_modified
 from werkzeug.routing import PathConverter
+from werkzeug.wrappers import Response as BaseResponse
 
-from . import render, urls
+from .core import render, urls
+from .core.logs import describe
 from .exceptions import GeneratorFailed, UnknownImage
-from .logs import describe
+from .state import EXTENSION_KEY
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
-    from .service import Picture
+    from .core.service import Picture
     from .state import AppState
 
-__all__ = ["BLUEPRINT", "ROUTE", "create_blueprint"]
+__all__ = ["BLUEPRINT", "FAILURE", "ROUTE", "create_blueprint", "serve_image"]
 
 BLUEPRINT = urls.BLUEPRINT
 ROUTE = urls.ROUTE
+#: The request environ's key under which a failed picture's error is left
+#: (the generator's exception, or the 4xx): the debug probe reads it.
+FAILURE = "flask_dash_images.failure"
 _ANYTHING = "dash_images_anything"
 
 
@@ -49,9 +61,6 @@ def create_blueprint() -> Blueprint:
     blueprint.add_url_rule(
         f"{ROUTE}<{_ANYTHING}:rest>", "unknown", not_found, merge_slashes=False
     )
-    # Ours, not the app's: Dash's debug handler would make every one a 500.
-    blueprint.register_error_handler(HTTPException, _keep_status)
-    blueprint.register_error_handler(GeneratorFailed, _generator_failed)
     return blueprint
 
 
@@ -60,17 +69,13 @@ def _add_converter(setup: t.Any) -> None:
     app.url_map.converters.setdefault(_ANYTHING, _Anything)
 
 
-def not_found(rest: str) -> t.NoReturn:
-    raise UnknownImage("no such image")
+def not_found(rest: str) -> BaseResponse:
+    return UnknownImage("no such image").get_response()
 
 
-def _keep_status(error: HTTPException) -> HTTPException:
-    return error
-
-
-def _generator_failed(error: GeneratorFailed) -> Response | HTTPException:
+def _generator_failed(error: GeneratorFailed) -> BaseResponse:
     if not current_app.debug:
-        return InternalServerError()
+        return InternalServerError().get_response()
     # Debug mode: what a developer needs, in the response they are looking at.
     cause = error.__cause__ if error.__cause__ is not None else error
     body = f"500 Internal Server Error: {error}\n\n{describe(cause)}\n"
@@ -82,12 +87,30 @@ def _generator_failed(error: GeneratorFailed) -> Response | HTTPException:
     )
 
 
-def serve_image(guid: str, ext: str) -> Response:
-    state: AppState = current_app.extensions["dash_images"]
+def serve_image(guid: str, ext: str) -> BaseResponse:
+    """The picture ``<guid>.<ext>`` for the request's query, or the error."""
+    try:
+        return _serve(guid, ext)
+    except HTTPException as error:
+        request.environ[FAILURE] = error
+        return error.get_response(request.environ)
+    except GeneratorFailed as error:
+        request.environ[FAILURE] = error.__cause__ or error
+        return _generator_failed(error)
+
+
+def _serve(guid: str, ext: str) -> Response:
+    state: AppState | None = current_app.extensions.get(EXTENSION_KEY)
+    rule = request.url_rule
+    if state is None or rule is None:
+        raise UnknownImage("no such image")
     environ = request.environ
     # What request.query_string is, without its cached property's cost.
     query_string = environ.get("QUERY_STRING", "").encode("latin-1")
-    spec, values, version = state.read_url(guid, ext, query_string, request.blueprint)
+    # The rule is "<prefix>image_generator/<guid>.<ext>": this prefix's
+    # pictures only, whichever of two rules for one path matched.
+    prefix = rule.rule[: rule.rule.rindex(ROUTE) + 1]
+    spec, values, version = state.read_url(guid, ext, query_string, prefix)
     fmt = (
         render.negotiate(request.accept_mimetypes)
         if spec.format == "auto"

@@ -128,7 +128,7 @@ def callback_context(outputs_list: t.Any = None) -> dict[str, t.Any]:
 
 
 class UrlFunction:
-    """A function written by :func:`flask_dash_images.clientside.url_function`,
+    """A function written by :func:`flask_dash_images.dash.clientside.url_function`,
     callable from Python.
 
     :param source: the JavaScript function expression.

@@ -7,6 +7,8 @@ import importlib.util
 import dash
 import pytest
 from dash import Input, Output, html
+from flask import Flask
+from PIL import Image
 
 from flask_dash_images import ConfigurationError, DynamicImages, image_callback
 
@@ -37,13 +39,24 @@ def test_image_callback_names_the_backend_and_what_works(backend, server):
 
 
 @BACKENDS
-def test_images_callback_fails_at_decoration_too(backend, server):
+def test_a_dash_app_on_another_backend_leaves_flask_dash_apps_alone(backend, server):
+    # It never gets images.callback's callbacks (its server has no
+    # DynamicImages), and its existence changes nothing for the others.
     images = DynamicImages()
-    other_app(backend)
-    decorate = images.callback(Output("img", "src"), Input("n", "children"))
-    with pytest.raises(ConfigurationError, match=f"runs on {server}"):
-        decorate(lambda n: None)
-    assert len(images.registry) == 0
+    flask_app = dash.Dash(__name__, server=Flask(__name__))
+    flask_app.layout = html.Div([html.Img(id="img"), html.Div(id="n", children=3)])
+    images.init_app(flask_app.server)
+    other = other_app(backend)
+    images.callback(Output("img", "src"), Input("n", "children"))(
+        lambda n: Image.new("L", (n, n))
+    )
+    (spec,) = images.registry
+    client = flask_app.server.test_client()
+    (callback,) = client.get("/_dash-dependencies").get_json()
+    assert callback["output"] == "img.src"
+    response = client.get(f"/image_generator/{spec.guid}.png?n=3")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert other.callback_map == {}
 
 
 @BACKENDS

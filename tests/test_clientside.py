@@ -41,7 +41,9 @@ def test_clientside_fails_at_decoration_when_the_app_signs_dash_urls(images):
 
 
 def test_clientside_registered_first_fails_at_init_app(images):
-    images.callback(Output("img", "src"), Input("n", "value"))(lambda n: None)
+    images.callback(Output("img", "src"), Input("n", "value"), clientside=True)(
+        lambda n: None
+    )
     server = Flask(__name__)
     server.config.update(SECRET_KEY="s3cret", DASH_IMAGES_SIGN=True)
     with pytest.raises(ConfigurationError, match="clientside=False"):

@@ -16,7 +16,8 @@ from PIL import Image
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.test import Client
 
-from flask_dash_images import codec, image_callback, urls
+from flask_dash_images import image_callback
+from flask_dash_images.core import codec, urls
 
 from .js_engine import DashPage
 

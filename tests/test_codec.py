@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flask_dash_images import codec, urls
+from flask_dash_images.core import codec, urls
 from flask_dash_images.exceptions import BadParameter
 
 json_values = st.recursive(

@@ -105,7 +105,7 @@ def test_scale_must_be_1_or_2(dash_factory, images, scale):
 
 
 def test_an_input_named_scale_clashes_with_hidpi(images):
-    with pytest.raises(RegistrationError, match="'scale' is taken"):
+    with pytest.raises(RegistrationError, match="multiple values for argument 'scale'"):
         images.callback(Output("img", "src"), Input("n", "value"), hidpi=True)(
             lambda scale: None
         )

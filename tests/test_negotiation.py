@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from flask_dash_images.render import available_formats
+from flask_dash_images.core.render import available_formats
 
 from .conftest import decode
 

@@ -135,7 +135,7 @@ def test_numpy_and_matplotlib_are_not_imported_for_pillow_results():
         "with app.test_request_context(): url = images.url_for('p')\n"
         "assert app.test_client().get(url).status_code == 200\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in"
-        " ('numpy', 'matplotlib', 'dash')))\n"
+        " ('numpy', 'matplotlib')))\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code],

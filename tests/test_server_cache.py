@@ -12,6 +12,8 @@ from PIL import Image
 
 from flask_dash_images import ConfigurationError, DynamicImages
 
+from .conftest import decode
+
 
 @pytest.fixture
 def cache():
@@ -214,12 +216,35 @@ def test_a_url_of_another_version_is_never_stored(
     assert calls == [5, 5, 5]
 
 
-def test_cache_keys_are_short_and_the_same_as_before(
-    images, app, client, register_tile, cache
-):
-    # memcached allows 250 bytes; the key format is kept so that entries
-    # written before a deploy stay valid after it.
+def test_cache_keys_are_short_and_pinned(images, app, client, register_tile, cache):
+    # memcached allows 250 bytes; the key is pinned so that entries written
+    # before a deploy stay valid after it. It covers the app's name
+    # ("tests.conftest"), the same in every worker and host of one app.
     register_tile(deterministic=True)
     get(images, app, client, shade=7)
     keys = list(app.extensions["cache"][cache]._cache)
-    assert keys == ["dash_images:56d073a5bf00249820283e7f3b1772e2d5fd9a92"]
+    assert keys == ["dash_images:e0f483e533c6ee88df0add30ee3cf0f9dd67c5a4"]
+
+
+def test_apps_sharing_one_cache_keep_their_own_pictures(tmp_path):
+    # A cache all the apps' processes share (FileSystemCache in one folder
+    # here, Redis in production): two apps with a generator of the same name
+    # and different drawings never see each other's; two processes of one
+    # app (same name) share.
+    config = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(tmp_path)}
+
+    def process(app_name, shade):
+        images = DynamicImages(cache=Cache(config=config))
+        images.generator(name="badge", deterministic=True)(
+            lambda: Image.new("L", (2, 2), shade)
+        )
+        app = Flask(app_name)
+        images.init_app(app)
+        response = app.test_client().get("/image_generator/badge.png")
+        assert response.status_code == 200
+        shades = decode(response.data).getcolors()
+        return shades, "server cache" in response.headers["Server-Timing"]
+
+    assert process("shop", 10) == ([(4, 10)], False)
+    assert process("admin", 200) == ([(4, 200)], False)
+    assert process("shop", 99) == ([(4, 10)], True)

@@ -1,5 +1,6 @@
 """Dash's first-request set-up under threads: no callback may be dispatched
-before it has finished (plotly/dash#3971), with serialize_dash_setup."""
+before it has finished (plotly/dash#3971): the extension runs it under its
+first-request lock."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ import types
 import dash
 import pytest
 from dash import Dash, Input, Output, html
-from dash import _hooks as dash_hooks
 from flask import Flask, has_request_context
 from PIL import Image
 
 from flask_dash_images import DynamicImages
-from flask_dash_images.dash_setup import _SetUpOnce, serialize_dash_setup
+from flask_dash_images.dash.setup import dash_apps_on, run_dash_setup
+from flask_dash_images.first_request import FirstRequestSetUp
 
 from .apps.race_app import IMAGES, echo_update, expected_src, image_update
 
@@ -103,20 +104,27 @@ def test_the_first_concurrent_callbacks_after_each_start_are_all_answered(
 # -- in one process: the race made certain ------------------------------------
 
 
-def make_slow_app(serialized=True):
+def make_slow_app(with_images=True):
     """A Dash app whose set-up holds its first request in the layout function
-    (Dash calls it after setting its flag, before copying the callbacks; and
-    once outside any request, when the layout is set), and an event set once
-    the request is there. ``serialized=False`` takes the extension's hook
-    away again, to show Dash's own behaviour."""
+    (Dash calls it after setting its flag, before copying the callbacks of
+    :func:`dash.callback`; and once outside any request, when the layout is
+    set), and an event set once the request is there. With the extension,
+    the image callback is ``images.callback``'s; without it, the same URL
+    from a plain :func:`dash.callback`, to show Dash's own behaviour."""
     server = Flask(__name__)
-    images = DynamicImages(server)
-
-    @images.callback(
-        Output("img", "src"), Input("size", "value"), name="slow", clientside=False
-    )
-    def draw(size):
-        return Image.new("L", (size, size))
+    if with_images:
+        images = DynamicImages(server)
+        images.callback(
+            Output("img", "src"), Input("size", "value"), name="slow", clientside=False
+        )(lambda size: Image.new("L", (size, size)))
+        # Dash copies these into the app during its set-up: the race's victims.
+        dash.callback(Output("echo", "children"), Input("size", "value"))(
+            lambda size: f"size {size}"
+        )
+    else:
+        dash.callback(Output("img", "src"), Input("size", "value"))(
+            lambda size: f"/image_generator/slow.png?size={size}"
+        )
 
     in_setup = threading.Event()
 
@@ -124,42 +132,20 @@ def make_slow_app(serialized=True):
         if has_request_context() and not in_setup.is_set():
             in_setup.set()
             time.sleep(0.5)
-        return html.Div([html.Div(id="size"), html.Img(id="img")])
+        return html.Div([html.Div(id="size"), html.Img(id="img"), html.Div(id="echo")])
 
     dash_app = Dash(__name__, server=server)
     dash_app.layout = layout
-    if not serialized:
-        hooks = server.before_request_funcs[None]
-        hooks[:] = [h for h in hooks if not isinstance(h, _SetUpOnce)]
     return dash_app, in_setup
 
 
-@pytest.fixture
-def slow_setup_app():
-    return make_slow_app()
-
-
-@pytest.fixture
-def unserialized_app():
-    return make_slow_app(serialized=False)
-
-
-@pytest.fixture
-def in_dash_setup_hooks():
-    """``serialize_dash_setup`` as a ``dash.hooks.setup`` hook, for this test
-    only (Dash keeps its hooks in a global list)."""
-    dash.hooks.setup()(serialize_dash_setup)
-    yield
-    registered = dash_hooks.hooks._ns["setup"]
-    registered[:] = [h for h in registered if h.func is not serialize_dash_setup]
-
-
-def race(dash_app, in_setup):
+def race(dash_app, in_setup, output="img.src"):
     """A callback request while the first request is in Dash's set-up; the
     statuses of both, and the answers."""
+    component, _, prop = output.partition(".")
     body = {
-        "output": "img.src",
-        "outputs": {"id": "img", "property": "src"},
+        "output": output,
+        "outputs": {"id": component, "property": prop},
         "inputs": [{"id": "size", "property": "value", "value": 3}],
         "state": [],
         "changedPropIds": ["size.value"],
@@ -180,27 +166,21 @@ def race(dash_app, in_setup):
 SLOW_ANSWER = {"img": {"src": "/image_generator/slow.png?size=3"}}
 
 
-def test_a_callback_waits_for_the_set_up_under_way(slow_setup_app):
-    dash_app, in_setup = slow_setup_app
-    serialize_dash_setup(dash_app)
-    statuses, replies = race(dash_app, in_setup)
-    assert statuses == [200, 200]
-    assert [r.get_json()["response"] for r in replies] == [SLOW_ANSWER] * 2
-
-
-def test_from_a_dash_setup_hook_too(in_dash_setup_hooks):
-    # Dash runs setup hooks in Dash.__init__, before it has its flags or its
-    # own before_request hook.
+@pytest.mark.parametrize(
+    ("output", "answer"),
+    [("img.src", SLOW_ANSWER), ("echo.children", {"echo": {"children": "size 3"}})],
+)
+def test_a_callback_waits_for_the_set_up_under_way(output, answer):
     dash_app, in_setup = make_slow_app()
-    statuses, replies = race(dash_app, in_setup)
+    statuses, replies = race(dash_app, in_setup, output)
     assert statuses == [200, 200]
-    assert [r.get_json()["response"] for r in replies] == [SLOW_ANSWER] * 2
+    assert [r.get_json()["response"] for r in replies] == [answer] * 2
 
 
-def test_without_it_dash_races(unserialized_app, caplog):
+def test_without_the_extension_dash_races(caplog):
     # The bug worked around. When this fails, Dash serializes its set-up
-    # itself (plotly/dash#3980), and serialize_dash_setup may go.
-    dash_app, in_setup = unserialized_app
+    # itself (plotly/dash#3980), and running it under our lock may go.
+    dash_app, in_setup = make_slow_app(with_images=False)
     statuses, _ = race(dash_app, in_setup)
     assert statuses == [200, 500]
     assert "Callback function not found for output 'img.src'" in caplog.text
@@ -209,89 +189,59 @@ def test_without_it_dash_races(unserialized_app, caplog):
 # -- what it does to the app -----------------------------------------------------
 
 
-def before_request(dash_app):
-    return list(dash_app.server.before_request_funcs.get(None, []))
+def hooks_of(server):
+    return list(server.before_request_funcs.get(None, []))
 
 
-def test_the_extension_puts_one_hook_first_however_often_it_is_called(
-    unserialized_app,
-):
-    dash_app, _ = unserialized_app
-    dash_hooks = before_request(dash_app)
-    for _ in range(3):
-        serialize_dash_setup(dash_app)
-    hooks = before_request(dash_app)
-    assert len(hooks) == len(dash_hooks) + 1
-    assert isinstance(hooks[0], _SetUpOnce) and hooks[0].dash_app is dash_app
-    assert hooks[1:] == dash_hooks
-    assert dash_hooks[0] == dash_app._setup_server
-
-
-@pytest.mark.parametrize("order", ["images first", "dash first"])
-def test_the_extension_serializes_each_dash_app_it_serves(order):
+@pytest.mark.parametrize("order", ["images first", "dash first", "server=False"])
+def test_one_set_up_hook_first_whatever_the_order(order):
     server = Flask(__name__)
     images = DynamicImages()
     if order == "images first":
         images.init_app(server)
-    dash_app = Dash(__name__, server=server)
-    if order == "dash first":
+        dash_app = Dash(__name__, server=server)
+    elif order == "dash first":
+        dash_app = Dash(__name__, server=server)
         images.init_app(server)
-    hooks = before_request(dash_app)
-    assert [type(h) for h in hooks].count(_SetUpOnce) == 1
-    assert isinstance(hooks[0], _SetUpOnce) and hooks[0].dash_app is dash_app
+    else:
+        dash_app = Dash(__name__, server=False)
+        images.init_app(server)
+        dash_app.init_app(server)
+    hooks = hooks_of(server)
+    assert [type(h) for h in hooks].count(FirstRequestSetUp) == 1
+    assert isinstance(hooks[0], FirstRequestSetUp)
+    assert dash_app._setup_server in hooks[1:]
+    assert dash_apps_on(server) == [dash_app]
 
 
-def test_nothing_once_the_server_has_answered_a_request(slow_setup_app):
-    dash_app, _ = slow_setup_app
-    dash_app.server.test_client().get("/_dash-dependencies")
-    hooks = before_request(dash_app)
-    serialize_dash_setup(dash_app)
-    assert before_request(dash_app) == hooks
-
-
-def test_nothing_once_dash_has_begun_its_set_up(slow_setup_app):
-    dash_app, _ = slow_setup_app
-    dash_app._got_first_request["setup_server"] = True
-    hooks = before_request(dash_app)
-    serialize_dash_setup(dash_app)
-    assert before_request(dash_app) == hooks
+def test_the_dash_apps_of_a_server_are_its_own_in_order():
+    server, other = Flask(__name__), Flask(__name__)
+    first = Dash(__name__, server=server, url_base_pathname="/one/")
+    Dash(__name__, server=other)
+    second = Dash(__name__, server=server, url_base_pathname="/two/")
+    assert dash_apps_on(server) == [first, second]
 
 
 @pytest.mark.parametrize(
     "dash_app",
     [
-        # Another backend: FastAPI, Quart.
-        types.SimpleNamespace(
-            server=object(),
-            _setup_server=lambda: None,
-            _got_first_request={"setup_server": False},
-        ),
         # A Dash without the private names, or with flags of another shape.
-        types.SimpleNamespace(server=Flask(__name__)),
-        types.SimpleNamespace(
-            server=Flask(__name__), _got_first_request={"setup_server": False}
-        ),
-        types.SimpleNamespace(
-            server=Flask(__name__), _setup_server=lambda: None, _got_first_request={}
-        ),
+        types.SimpleNamespace(),
+        types.SimpleNamespace(_got_first_request={"setup_server": False}),
+        types.SimpleNamespace(_setup_server=lambda: None, _got_first_request={}),
+        types.SimpleNamespace(_setup_server=lambda: None, _got_first_request=None),
     ],
-    ids=["not-flask", "neither", "no-setup", "no-setup-flag"],
+    ids=["neither", "no-setup", "no-setup-flag", "flags-not-a-dict"],
 )
-def test_nothing_where_it_cannot_apply(dash_app):
-    serialize_dash_setup(dash_app)
-    if isinstance(dash_app.server, Flask):
-        assert before_request(dash_app) == []
+def test_dashs_set_up_is_left_to_dash_where_it_could_run_twice(dash_app):
+    run_dash_setup(dash_app)  # nothing to call, nothing raised
 
 
-def test_a_dash_that_never_gets_its_flags_is_left_alone():
-    # Flags missing when it is called may come later (Dash.__init__ sets them
-    # after the setup hooks); if they never do, the hook only steps aside.
+def test_dashs_set_up_runs_once_under_the_lock():
     calls = []
-    server = Flask(__name__)
     dash_app = types.SimpleNamespace(
-        server=server, _setup_server=lambda: calls.append(1)
+        _setup_server=lambda: calls.append(1),
+        _got_first_request={"setup_server": False},
     )
-    serialize_dash_setup(dash_app)
-    assert len(before_request(dash_app)) == 1
-    assert [server.test_client().get("/").status_code for _ in range(2)] == [404, 404]
-    assert calls == []
+    run_dash_setup(dash_app)
+    assert calls == [1]

@@ -17,7 +17,7 @@ import uuid
 
 import pytest
 
-from flask_dash_images.cache_guard import GuardedCache
+from flask_dash_images.core.cache_guard import GuardedCache
 from flask_dash_images.exceptions import ConfigurationError
 
 from .apps.served_app import create_app, mismatch, params_for, urls_for

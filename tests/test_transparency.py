@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from flask_dash_images.render import available_formats
+from flask_dash_images.core.render import available_formats
 
 from .conftest import decode
 

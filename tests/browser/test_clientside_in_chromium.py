@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from PIL import Image
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from flask_dash_images.clientside import url_function
+from flask_dash_images.dash.clientside import url_function
 
 from ..test_codec import json_values
 from .helpers import image_selector, wait_for_image

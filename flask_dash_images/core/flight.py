@@ -12,7 +12,7 @@ import threading
 import time
 import typing as t
 
-from .exceptions import RenderBusy
+from ..exceptions import RenderBusy
 
 __all__ = ["RenderSlots", "SingleFlight"]
 

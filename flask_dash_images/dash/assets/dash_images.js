@@ -6,7 +6,8 @@
  * dcc.Loading with that id spin until its picture has arrived. With Dash's
  * dev tools on, why a picture failed goes to the dev tools' error list, and
  * its URL to the browser console. For responsive=True callbacks it measures
- * the box each picture fills (window.dashImages.box) and sends changes.
+ * the box each picture fills and the pixel ratio (window.dashImages.box)
+ * and sends changes.
  * Served by Dash (dash.hooks.script).
  */
 (function () {
@@ -49,16 +50,31 @@
     spin(img, state === "loading");
   }
 
-  // With dev tools on, the page has a store (dash_debug.py) whose callback
-  // fetches the picture again and raises what made it fail: Dash shows it
-  // in the dev tools' error list. Once per URL: it runs the generator.
-  var PROBE = "_dash-images-failed-picture";
+  // With dev tools on (and Flask's debug), each image callback has a probe
+  // (probe.py) whose input is this property of the image: it fetches the
+  // picture again through the app and raises what made it fail, which Dash
+  // shows in the dev tools' error list under the image's name. Once per URL.
+  var FAILED = "data-dash-images-failed";
   var probed = {};
+
+  // The Dash id of an element: a dict id is its JSON text in the page.
+  function dashId(element) {
+    var id = element.id;
+    if (id && id.charAt(0) === "{") {
+      try {
+        return JSON.parse(id);
+      } catch (error) {
+        return id;
+      }
+    }
+    return id;
+  }
 
   function report(img) {
     var url = img.currentSrc || img.src;
     var clientside = window.dash_clientside;
-    if (!devTools() || probed[url] || !clientside || !clientside.set_props) {
+    if (!devTools() || probed[url] || !img.id || !clientside ||
+        !clientside.set_props) {
       return;
     }
     probed[url] = true;
@@ -66,7 +82,9 @@
       "flask-dash-images: the picture " + url + " failed;" +
       " Dash's dev tools (Errors) show why"
     );
-    clientside.set_props(PROBE, {data: url});
+    var props = {};
+    props[FAILED] = url;
+    clientside.set_props(dashId(img), props);
   }
 
   function watch(img) {
@@ -165,7 +183,8 @@
     var height = img.style.height ? img.getBoundingClientRect().height : 0;
     return {
       width: Math.round(roundUp(width) * ratio),
-      height: height > 0 ? Math.round(roundUp(height) * ratio) : null
+      height: height > 0 ? Math.round(roundUp(height) * ratio) : null,
+      scale: ratio
     };
   }
 

@@ -15,11 +15,11 @@ import typing as t
 
 from werkzeug.exceptions import HTTPException
 
+from ..exceptions import GeneratorFailed, RenderBusy
+from ..signals import image_failed, image_rendered
 from . import render
-from .exceptions import GeneratorFailed, RenderBusy
 from .flight import RenderSlots, SingleFlight
 from .logs import describe
-from .signals import image_failed, image_rendered
 
 if t.TYPE_CHECKING:
     from .cache_guard import GuardedCache
@@ -53,6 +53,9 @@ class RenderService:
     :param cache: the server cache, or ``None``.
     :param logger: where generator failures are logged.
     :param sender: what the signals name as their sender (the app).
+    :param namespace: what keeps this app's pictures apart from other apps'
+        in a shared cache (the app's name): the same in every worker and host
+        of one app.
     """
 
     def __init__(
@@ -63,12 +66,14 @@ class RenderService:
         cache: GuardedCache | None,
         logger: logging.Logger,
         sender: object = None,
+        namespace: str = "",
     ) -> None:
         self.slots = slots
         self.max_pixels = max_pixels
         self.cache = cache
         self.logger = logger
         self.sender = sender
+        self.namespace = namespace
         self._flight = SingleFlight()
 
     def picture(
@@ -131,7 +136,7 @@ class RenderService:
         cache = self.cache if store else None
         lookup: tuple[tuple[str, float], ...] = ()
         if cache is not None:
-            stored = cache_key(key)
+            stored = cache_key(self.namespace, key)
             started = time.perf_counter()
             data = cache.get(stored)
             lookup = (("cache", time.perf_counter() - started),)
@@ -174,8 +179,9 @@ class RenderService:
         return Picture(data, (*timings, *steps))
 
 
-def cache_key(key: str) -> str:
-    """The server cache's key for a picture's key: short and fixed-length
-    whatever the values (memcached allows 250 bytes), the same as before."""
-    digest = hashlib.blake2b(key.encode("utf-8"), digest_size=20).hexdigest()
+def cache_key(namespace: str, key: str) -> str:
+    """The server cache's key for a picture's key in an app's namespace:
+    short and fixed-length whatever the values (memcached allows 250 bytes)."""
+    text = f"{namespace}\0{key}"
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=20).hexdigest()
     return f"dash_images:{digest}"

@@ -10,17 +10,28 @@ from __future__ import annotations
 import json
 import typing as t
 
-__all__ = ["BOX", "CONFIG_ID", "MEASURE_FUNCTION", "PROBE_ID", "url_function"]
+__all__ = [
+    "BOX",
+    "CONFIG_ID",
+    "EXPLAINED",
+    "FAILED",
+    "MEASURE_FUNCTION",
+    "url_function",
+]
 
 #: The id of the page's JSON that tells the browser the app's version.
 CONFIG_ID = "_dash-images-config"
 
-#: The id of the store the page script sends a failed picture's URL to, in
-#: pages with Dash's dev tools (:mod:`.dash_debug`); also in the page script.
-PROBE_ID = "_dash-images-failed-picture"
+#: The image's property the page script sets to a failed picture's URL, in
+#: pages with Dash's dev tools: the debug probe's input (:mod:`.probe`).
+FAILED = "data-dash-images-failed"
+#: The image's property the debug probe answers on: never set (the probe
+#: raises why the picture failed), it gives the error its image's name.
+EXPLAINED = "data-dash-images-error"
 
-#: The image's property that holds its box (``responsive=True``), set by the
-#: page script (``assets/dash_images.js``).
+#: The image's property that holds its box (``responsive=True``): width and
+#: height in device pixels and the pixel ratio, set by the page script
+#: (``assets/dash_images.js``).
 BOX = "data-dash-images-box"
 
 #: A clientside callback from the images' ids to their first boxes.
@@ -70,7 +81,8 @@ _TEMPLATE = """function () {
     });
     if (spec.responsive) {
       pairs.push("width=" + enc(canon(vals[0].width)),
-                 "height=" + enc(canon(vals[0].height)));
+                 "height=" + enc(canon(vals[0].height)),
+                 "scale=" + enc(canon(vals[0].scale)));
     }
     if (spec.hidpi) { pairs.push("scale=" + scale); }
     if (version) { pairs.push("_v=" + enc(version)); }
@@ -126,7 +138,7 @@ def url_function(
     :param blocks: which values leave the picture as it is when ``None``.
     :param hidpi: return ``[src, srcSet]`` with ``scale`` 1 and 2.
     :param responsive: the first value is the image's box, which goes into
-        the URL as ``width`` and ``height`` after the other values.
+        the URL as ``width``, ``height`` and ``scale`` after the other values.
     """
     spec = {
         "path": path,

@@ -14,20 +14,31 @@ import typing as t
 
 from werkzeug.http import quote_etag
 
+from ..exceptions import BadParameter, RegistrationError
 from . import render, urls, vector
-from .exceptions import BadParameter, RegistrationError
 
-__all__ = ["ImageSpec", "Registry", "keyword_params", "make_guid", "positional_params"]
+__all__ = [
+    "ImageSpec",
+    "Registry",
+    "check_callable",
+    "keyword_params",
+    "make_guid",
+    "positional_params",
+]
 
 _NAME = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 
-#: The keyword argument that tells a ``hidpi=True`` generator its scale.
+#: The keyword argument that tells a ``hidpi=True`` generator its scale, and
+#: a ``responsive=True`` one the device pixel ratio.
 SCALE = "scale"
 #: The keyword arguments that tell a ``responsive=True`` generator its box,
 #: in device pixels.
 WIDTH, HEIGHT = "width", "height"
 #: The widest or tallest box a URL may ask for, in device pixels.
 MAX_SIDE = 16384
+#: The device pixel ratios a responsive URL may carry: a browser zoomed to
+#: 25% on an ordinary screen up to one zoomed to 500% on a 2x screen.
+MIN_RATIO, MAX_RATIO = 0.25, 10
 
 #: The decorators' options that configure an :class:`ImageSpec`; every other
 #: keyword argument of a decorator is a Pillow encoder option.
@@ -39,7 +50,6 @@ SPEC_OPTIONS = frozenset(
         "public",
         "version",
         "cache_timeout",
-        "clientside",
         "hidpi",
         "responsive",
         "allow_none",
@@ -73,10 +83,10 @@ class ImageSpec:
     :param version: goes into the URL, so new drawing code gets new URLs.
     :param cache_timeout: seconds in the server cache (``None``: the cache's
         default, ``0``: no expiry); ``False`` keeps this generator out of it.
-    :param clientside: its URLs are built in the browser, so cannot be signed.
     :param hidpi: the last parameter is ``scale`` (1 or 2), passed by keyword.
-    :param responsive: ``width`` and ``height`` (device pixels; ``height``
-        may be ``None``) come before it, passed by keyword.
+    :param responsive: the last parameters are ``width`` and ``height``
+        (device pixels; ``height`` may be ``None``) and ``scale`` (the device
+        pixel ratio), passed by keyword.
     :param allow_none: a Dash ``Input`` whose value is ``None`` still calls
         the generator (by default the picture is left as it is).
     """
@@ -94,7 +104,6 @@ class ImageSpec:
     public: bool = False
     version: str | None = None
     cache_timeout: int | t.Literal[False] | None = None
-    clientside: bool = False
     hidpi: bool = False
     responsive: bool = False
     allow_none: bool = False
@@ -208,13 +217,22 @@ class ImageSpec:
     @functools.cached_property
     def _keyword_params(self) -> tuple[str, ...]:
         # The Dash generator's parameters that the extension adds, by keyword.
-        return (WIDTH, HEIGHT) * self.responsive + (SCALE,) * self.hidpi
+        return (WIDTH, HEIGHT) * self.responsive + (SCALE,) * (
+            self.hidpi or self.responsive
+        )
+
+    @property
+    def value_params(self) -> tuple[str, ...]:
+        """The parameters that carry the Dash dependencies' values (the
+        others, ``width``, ``height`` and ``scale``, the extension adds)."""
+        return self.params[: len(self.params) - len(self._keyword_params)]
 
     def call(self, values: t.Mapping[str, t.Any]) -> t.Any:
         """Call the generator with decoded values.
 
-        :raises BadParameter: ``scale`` is not 1 or 2, or ``width`` or
-            ``height`` is not a whole number of pixels up to :data:`MAX_SIDE`.
+        :raises BadParameter: ``scale`` is not 1 or 2 (hidpi) or not a pixel
+            ratio (responsive), or ``width`` or ``height`` is not a whole
+            number of pixels up to :data:`MAX_SIDE`.
         """
         if self.keywords:
             return self.function(**values)
@@ -233,12 +251,21 @@ class ImageSpec:
                 raise BadParameter(
                     f"parameter {HEIGHT!r} must be null or 1 to {MAX_SIDE}"
                 )
-        positional = self.params[: len(self.params) - len(extra)]
+            if not _is_number(keywords[SCALE], MIN_RATIO, MAX_RATIO):
+                raise BadParameter(
+                    f"parameter {SCALE!r} must be a pixel ratio from"
+                    f" {MIN_RATIO:g} to {MAX_RATIO:g}"
+                )
+        positional = self.value_params
         return self.function(*(values[name] for name in positional), **keywords)
 
 
 def _is_int(value: object, low: int, high: int) -> bool:
     return type(value) is int and low <= value <= high
+
+
+def _is_number(value: object, low: float, high: float) -> bool:
+    return type(value) in (int, float) and low <= t.cast(float, value) <= high
 
 
 def _is_seconds(value: object) -> bool:
@@ -289,6 +316,33 @@ def positional_params(function: t.Callable[..., t.Any], count: int) -> list[str]
     if len(names) >= count:
         return names[:count]
     return [f"arg{i}" for i in range(count)]
+
+
+def check_callable(
+    function: t.Callable[..., t.Any],
+    label: str,
+    positional: int,
+    keywords: t.Sequence[str],
+    why: str,
+) -> None:
+    """Refuse, at decoration, a generator that cannot take what it will be
+    called with: ``positional`` values, then ``keywords`` by name.
+
+    :param why: what asks for those arguments, for the message.
+    :raises RegistrationError: naming the function and what does not fit.
+    """
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):
+        return  # a builtin or C function without a signature: nothing to check
+    try:
+        signature.bind(*range(positional), **dict.fromkeys(keywords))
+    except TypeError as error:
+        arguments = [f"{positional} value(s)", *(f"{k}=" for k in keywords)]
+        raise RegistrationError(
+            f"{label}{signature} cannot be called with {', '.join(arguments)}"
+            f" ({why}): {error}"
+        ) from None
 
 
 def keyword_params(function: t.Callable[..., t.Any]) -> tuple[list[str], list[str]]:

@@ -15,8 +15,8 @@ from urllib.parse import quote, unquote_to_bytes
 
 from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner
 
+from ..exceptions import BadParameter
 from . import codec
-from .exceptions import BadParameter
 
 __all__ = [
     "BLUEPRINT",

@@ -13,7 +13,7 @@ import re
 import sys
 import typing as t
 
-from .exceptions import RenderError
+from ..exceptions import RenderError
 
 __all__ = ["SECURITY_HEADERS", "encode_svg", "is_svg"]
 

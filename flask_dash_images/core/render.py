@@ -15,8 +15,8 @@ import typing as t
 
 from PIL import Image
 
+from ..exceptions import RenderError
 from . import vector
-from .exceptions import RenderError
 
 __all__ = ["FORMATS", "Format", "available_formats", "encode", "negotiate", "to_image"]
 

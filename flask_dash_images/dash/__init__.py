@@ -1,0 +1,46 @@
+"""The Dash side: image callbacks bound to each Dash app at its set-up.
+
+Importing it registers Dash's hooks (:mod:`.hooks`), once per process; the
+package's ``__init__`` does, so every Dash app made after ``import
+flask_dash_images`` gets the picture route.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from .. import __version__
+from ..extension import DynamicImages
+from ..state import EXTENSION_KEY
+from . import hooks as _hooks  # noqa: F401  (registers Dash's hooks)
+from .backends import check_backend
+
+if t.TYPE_CHECKING:
+    import dash
+    from dash.dependencies import Input, Output, State
+
+__all__ = ["__version__", "image_callback"]
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+
+def image_callback(
+    dash_app: dash.Dash,
+    output: Output,
+    *inputs_and_states: Input | State,
+    **options: t.Any,
+) -> t.Callable[[F], F]:
+    """Register an image callback on one Dash app (the dash-dynamic-images way).
+
+    Sets up :class:`DynamicImages` on ``dash_app.server`` the first time, and
+    reuses it after (reach it with :meth:`DynamicImages.of`). Takes the
+    options of :meth:`DynamicImages.callback`. The callback is bound to this
+    Dash app only, when it sets up.
+
+    :raises ConfigurationError: the Dash app does not run on Flask.
+    """
+    check_backend(dash_app)
+    server = dash_app.server
+    state = server.extensions.get(EXTENSION_KEY)
+    images = state.extension if state is not None else DynamicImages(server)
+    return images.record_dash_callback(dash_app, output, inputs_and_states, **options)

@@ -1,0 +1,100 @@
+"""The server-side URL builder: a Dash callback that returns the image's URL.
+
+Used where a Dash app's URLs are built on the server (``clientside=False``,
+or an app that signs Dash URLs); the browser's builder is
+:mod:`.clientside`. Both write the same URLs.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+import dash
+import flask
+from dash import exceptions as dash_exceptions
+
+from ..core import urls
+from ..core.logs import escape
+from ..core.registry import HEIGHT, SCALE, WIDTH
+from ..exceptions import UrlBuildError
+
+if t.TYPE_CHECKING:
+    from ..core.registry import ImageSpec
+    from ..state import AppState
+
+__all__ = ["url_builder"]
+
+
+def url_builder(
+    state: AppState,
+    spec: ImageSpec,
+    root: str,
+    spread: list[bool] | None,
+    blocks: list[bool],
+) -> t.Callable[..., t.Any]:
+    """A Dash callback function from the dependencies' values to the URL
+    (or ``[src, srcSet]`` with hidpi; a list per output with ``ALL``).
+
+    :param state: the state of the Dash app's server.
+    :param root: the Dash app's ``requests_pathname_prefix``: where the
+        browser finds its pictures.
+    :param spread: for an ``ALL`` output, which values are ``ALL`` too.
+    :param blocks: which values leave the picture as it is when ``None``.
+    """
+    path = f"{root}{urls.ROUTE[1:]}{spec.guid}.{spec.extension}"
+
+    def url(values: t.Sequence[t.Any]) -> str:
+        query = state.query(spec, values, spec.params)
+        return f"{path}?{query}" if query else path
+
+    def blocked(values: t.Sequence[t.Any]) -> bool:
+        return any(b and v is None for b, v in zip(blocks, values, strict=True))
+
+    def urls_for(values: t.Sequence[t.Any]) -> t.Any:
+        if spec.responsive:
+            box, *own = values
+            if not isinstance(box, dict):
+                raise UrlBuildError(f"{spec.label}: the image's box is {box!r}")
+            values = [*own, box.get(WIDTH), box.get(HEIGHT), box.get(SCALE)]
+        if not spec.hidpi:
+            return url(values)
+        return url([*values, 1]), f"{url([*values, 2])} 2x"
+
+    def build(*values: t.Any) -> t.Any:
+        try:
+            return build_urls(values)
+        except UrlBuildError as error:
+            # A client may post any JSON: a value no URL can hold leaves the
+            # picture as it is, never a 500 from the callback.
+            flask.current_app.logger.warning(
+                "Image callback %s: %s; the picture is left as it is",
+                spec.label,
+                escape(str(error)),
+            )
+            raise dash_exceptions.PreventUpdate from None
+
+    def build_urls(values: t.Sequence[t.Any]) -> t.Any:
+        if spread is None:
+            if blocked(values):
+                raise dash_exceptions.PreventUpdate
+            return urls_for(values)
+        # Output with ALL: one picture per matched image; inputs with ALL give
+        # picture i their item i, the other inputs are shared.
+        count = len(dash.ctx.outputs_list[0] if spec.hidpi else dash.ctx.outputs_list)
+        for value, spreads in zip(values, spread, strict=True):
+            if spreads and (not isinstance(value, list) or len(value) != count):
+                got = f"{len(value)} values" if isinstance(value, list) else "no list"
+                raise UrlBuildError(
+                    f"{spec.label}: {count} images but {got} for an ALL input;"
+                    " match the components one to one"
+                )
+        unchanged = (dash.no_update, dash.no_update) if spec.hidpi else dash.no_update
+        per_image = []
+        for i in range(count):
+            own = [v[i] if s else v for v, s in zip(values, spread, strict=True)]
+            per_image.append(unchanged if blocked(own) else urls_for(own))
+        # Dash wants one list per output: [srcs] or ([srcs], [srcSets]).
+        return list(zip(*per_image, strict=True)) if spec.hidpi else per_image
+
+    build.__name__ = build.__qualname__ = f"image_url_{spec.guid}"
+    return build

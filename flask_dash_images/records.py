@@ -1,0 +1,96 @@
+"""What an image callback asked for, recorded at decoration.
+
+``images.callback`` and ``image_callback`` only record: the generator's spec,
+Dash's own dependency objects and the Dash options. Nothing about any Dash app
+is decided here. The Dash side (:mod:`.dash`) reads the records when each Dash
+app sets up, and binds those meant for it, with that app's configuration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+import weakref
+
+from dash.dependencies import Input, Output, State
+
+from .exceptions import ConfigurationError, RegistrationError
+
+if t.TYPE_CHECKING:
+    from .core.registry import ImageSpec
+
+__all__ = ["DashCallback", "check_dependencies", "check_signable"]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class DashCallback:
+    """One image callback, as recorded.
+
+    :param spec: its generator.
+    :param output: ``Output(component_id, "src")``.
+    :param inputs_and_states: Dash ``Input`` and ``State`` objects, in order.
+    :param dash_app: a weak reference to the one Dash app it is for
+        (``image_callback``), or ``None``: every Dash app on a server set up
+        with the extension (``images.callback``).
+    :param clientside: ``True``/``False`` as asked; ``None``: decided per Dash
+        app (in the browser unless that app signs Dash URLs).
+    :param allow_none: an ``Input`` of ``None`` still calls the generator.
+    :param prevent_initial_call: passed on to Dash.
+    """
+
+    spec: ImageSpec
+    output: Output
+    inputs_and_states: tuple[Input | State, ...]
+    dash_app: weakref.ref[t.Any] | None
+    clientside: bool | None
+    allow_none: bool
+    prevent_initial_call: bool | None
+
+    def is_for(self, dash_app: object) -> bool:
+        """Whether ``dash_app`` (on a server set up with the extension that
+        holds this record) gets this callback."""
+        return self.dash_app is None or self.dash_app() is dash_app
+
+
+def check_dependencies(output: t.Any, inputs_and_states: t.Sequence[t.Any]) -> None:
+    """One ``Output(..., "src")``, then ``Input`` and ``State`` objects.
+
+    :raises RegistrationError: saying what is wrong.
+    """
+    if not isinstance(output, Output):
+        what = (
+            "a list of Outputs" if isinstance(output, (list, tuple)) else repr(output)
+        )
+        raise RegistrationError(
+            f"an image callback takes exactly one Output(..., 'src') first, not {what}"
+        )
+    if output.component_property != "src":
+        raise RegistrationError(
+            f"an image callback sets an image's 'src', not {str(output)!r}"
+        )
+    for dependency in inputs_and_states:
+        if isinstance(dependency, Output):
+            raise RegistrationError(
+                f"an image callback has exactly one Output; {dependency!r} is another"
+            )
+        if not isinstance(dependency, (Input, State)):
+            raise RegistrationError(
+                f"{dependency!r} is not an Input or a State; pass them one by one,"
+                " after the Output"
+            )
+
+
+def check_signable(record: DashCallback, app_name: str) -> None:
+    """Browser-built URLs cannot be signed: refuse ``clientside=True`` where
+    an app signs Dash URLs.
+
+    :raises ConfigurationError: naming the generator and the app.
+    """
+    if record.clientside:
+        raise ConfigurationError(
+            f"{record.spec.label}: clientside=True builds its URLs in the"
+            " browser, which cannot sign them, but the app"
+            f" {app_name!r} signs Dash image URLs (DASH_IMAGES_SIGN = True);"
+            " leave clientside out (each app then decides) or pass"
+            " clientside=False"
+        )
