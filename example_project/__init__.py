@@ -3,18 +3,16 @@
 One Flask server hosts a Dash app at ``/`` (a page per demo, routed with
 ``dcc.Location``) and a plain Flask page at ``/flask/``.
 
-Why every call of :func:`create_app` builds everything afresh: a
-:class:`~flask_dash_images.DynamicImages` refuses a second registration of
-the same generator, and ``images.callback`` registers through
-``dash.callback``, Dash's process-wide list that whichever Dash app serves a
-request first takes over. So this package keeps no extension object, no
-callbacks and no apps at module level. Each call makes its own server, its
-own ``DynamicImages`` and its own Dash app, and the pages register their
-generators with ``image_callback(dash_app, ...)``, which binds each callback
-to that one Dash app and reaches the server's ``DynamicImages`` through it.
-Apps made by separate calls share nothing, so the factory can run as often
-as tests (or a WSGI server) like. They still build the same image URLs: a
-generator's id comes from its code, not from the app or the extension object.
+Every call of :func:`create_app` builds everything afresh: its own server,
+its own :class:`~flask_dash_images.DynamicImages` and its own Dash app, and
+the pages register their generators with ``image_callback(dash_app, ...)``,
+which binds each callback to that one Dash app. (A module-level extension
+with ``images.callback`` at import, set up in the factory, works as well:
+each Dash app gets the callbacks when it sets up. This gallery keeps each
+page's registration next to its layout instead.) Apps made by separate calls
+share nothing, so the factory can run as often as tests (or a WSGI server)
+like. They still build the same image URLs: a generator's id comes from its
+code, not from the app or the extension object.
 
 The extension keeps the pictures of deterministic generators in a
 Flask-Caching ``SimpleCache``: one per app, in the process's memory. Behind

@@ -214,9 +214,7 @@ class DynamicImages:
         check_dependencies(output, inputs_and_states)
         count = len(inputs_and_states)
         keywords = [*(WIDTH, HEIGHT, SCALE) * responsive, *(SCALE,) * hidpi]
-        why = "one value per Input and State" + (
-            ", responsive=True" if responsive else ", hidpi=True" if hidpi else ""
-        )
+        why = "responsive=True" if responsive else "hidpi=True"
 
         def decorator(function: F) -> F:
             label = _label(function)

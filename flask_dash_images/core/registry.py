@@ -328,7 +328,7 @@ def check_callable(
     """Refuse, at decoration, a generator that cannot take what it will be
     called with: ``positional`` values, then ``keywords`` by name.
 
-    :param why: what asks for those arguments, for the message.
+    :param why: what passes the keywords (``"hidpi=True"``), for the message.
     :raises RegistrationError: naming the function and what does not fit.
     """
     try:
@@ -338,10 +338,12 @@ def check_callable(
     try:
         signature.bind(*range(positional), **dict.fromkeys(keywords))
     except TypeError as error:
-        arguments = [f"{positional} value(s)", *(f"{k}=" for k in keywords)]
+        passed = f"{positional} value(s), one per Input and State"
+        if keywords:
+            passed += f", and {', '.join(f'{k}=' for k in keywords)} ({why})"
         raise RegistrationError(
-            f"{label}{signature} cannot be called with {', '.join(arguments)}"
-            f" ({why}): {error}"
+            f"{label}{signature} cannot take what its image callback passes it"
+            f" ({passed}): {error}"
         ) from None
 
 

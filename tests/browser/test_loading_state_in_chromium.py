@@ -180,7 +180,7 @@ def test_with_dev_tools_a_failed_picture_is_explained_in_their_error_list(
     dash_app.server.debug = True
     page = open_app(dash_app)
     allow_console_errors(
-        page, "status of 500", "flask-dash-images", "Callback error with no output"
+        page, "status of 500", "flask-dash-images", "Callback error updating"
     )
     wait_for_state(page, "#pic", "loaded")
     with page.expect_response(
@@ -188,11 +188,11 @@ def test_with_dev_tools_a_failed_picture_is_explained_in_their_error_list(
     ) as probe:
         page.fill("#n", "fail")
     wait_for_state(page, "#pic", "error")
-    # Dash's dev tools: one error, from the probe...
+    # Dash's dev tools: one error, from the probe, under the image's name...
     page.wait_for_selector(".test-devtools-error-count", timeout=10_000)
     assert page.inner_text(".test-devtools-error-count") == "1"
     title = page.inner_text(".dash-fe-error__title")
-    assert "_dash-images-failed-picture" in title
+    assert title == "Callback error updating pic.data-dash-images-error"
     # ...whose page (shown when the error is opened) is the generator's
     # error and traceback, with the picture's URL.
     text = unescape(probe.value.text())

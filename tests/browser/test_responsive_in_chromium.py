@@ -36,10 +36,9 @@ def calls_app(dash_factory, images, calls, layout, output, inputs, **options):
     dash_app = dash_factory(layout)
 
     @images.callback(output, *inputs, responsive=True, **options)
-    def draw(shade, *, width, height, **rest):
+    def draw(shade, *, width, height, scale):
         calls.append((shade, width, height))
-        scale = rest.get("scale", 1)
-        return Image.new("L", (width * scale, (height or width // 2) * scale), shade)
+        return Image.new("L", (width, height or width // 2), shade)
 
     return dash_app
 
