@@ -16,9 +16,15 @@ from flask_dash_images import DynamicImages
 
 from .dash_browser import DashBrowser
 
-# `make fuzz` runs the property-based tests with many more examples.
+# `make fuzz` runs the property-based tests with many more examples; CI runs
+# the same examples every time (a failure there can be run again as it was).
 settings.register_profile("fuzz", max_examples=20_000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.load_profile(
+    os.environ.get(
+        "HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") == "true" else "default"
+    )
+)
 
 
 @pytest.fixture(autouse=True)

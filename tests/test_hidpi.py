@@ -109,3 +109,36 @@ def test_an_input_named_scale_clashes_with_hidpi(images):
         images.callback(Output("img", "src"), Input("n", "value"), hidpi=True)(
             lambda scale: None
         )
+
+
+@pytest.mark.parametrize("clientside", [False, True], ids=["server", "browser"])
+def test_all_outputs_with_hidpi_and_no_matched_image_leave_the_page_alone(
+    dash_factory, images, clientside
+):
+    # A pattern that matches no image yet (a list still empty): Dash wants
+    # one empty list per output, never a 500.
+    dash_app = dash_factory(html.Div([dcc.Input(id="n", value=3)]))
+    images.callback(
+        Output({"t": "img", "i": ALL}, "src"),
+        Input("n", "value"),
+        hidpi=True,
+        clientside=clientside,
+    )(swatch)
+    page = DashBrowser(dash_app)
+    output = '..{"i":["ALL"],"t":"img"}.src...{"i":["ALL"],"t":"img"}.srcSet..'
+    if clientside:
+        spec = [[], []]
+        assert page.page.run(output, 3, outputs_list=spec) == [[], []]
+        return
+    response = page.client.post(
+        "/_dash-update-component",
+        json={
+            "output": output,
+            "outputs": [[], []],
+            "inputs": [{"id": "n", "property": "value", "value": 3}],
+            "changedPropIds": ["n.value"],
+            "state": [],
+        },
+    )
+    assert response.status_code == 200
+    assert response.get_json()["response"] == {}

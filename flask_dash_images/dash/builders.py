@@ -93,8 +93,11 @@ def url_builder(
         for i in range(count):
             own = [v[i] if s else v for v, s in zip(values, spread, strict=True)]
             per_image.append(unchanged if blocked(own) else urls_for(own))
-        # Dash wants one list per output: [srcs] or ([srcs], [srcSets]).
-        return list(zip(*per_image, strict=True)) if spec.hidpi else per_image
+        if not spec.hidpi:
+            return per_image
+        # Dash wants one list per output: [srcs], [srcSets] (both empty when
+        # the pattern matches no image).
+        return [[src for src, _ in per_image], [srcset for _, srcset in per_image]]
 
     build.__name__ = build.__qualname__ = f"image_url_{spec.guid}"
     return build
