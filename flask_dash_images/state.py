@@ -52,6 +52,8 @@ DEFAULTS: dict[str, t.Any] = {
     "DASH_IMAGES_CACHE_RETRY": 30.0,
     # Seconds a signed URL stays valid (None: for good).
     "DASH_IMAGES_URL_MAX_AGE": None,
+    # Seconds the clocks of the hosts may differ by, for URL_MAX_AGE.
+    "DASH_IMAGES_URL_LEEWAY": 10.0,
 }
 
 
@@ -73,6 +75,7 @@ class AppState:
         self.version = _optional_name(config, "DASH_IMAGES_VERSION")
         self.max_url_length = _positive_int(config, "DASH_IMAGES_MAX_URL_LENGTH")
         self.url_max_age = _optional_positive_int(config, "DASH_IMAGES_URL_MAX_AGE")
+        self.url_leeway = _seconds(config, "DASH_IMAGES_URL_LEEWAY")
         self.signer: Signer | None = _signer(config, self.url_max_age is not None)
         # Dash URLs are signed only when asked: the callback endpoint would
         # sign whatever values a browser posts, so a signature there protects
@@ -188,7 +191,7 @@ class AppState:
             return None
         filename = f"{spec.guid}.{spec.extension}"
         return urls.signature_problem(
-            self.signer, filename, query, signature, self.url_max_age
+            self.signer, filename, query, signature, self.url_max_age, self.url_leeway
         )
 
     def version_for(self, spec: ImageSpec) -> str | None:

@@ -234,6 +234,8 @@ def test_a_figure_too_large_is_refused_before_it_is_drawn(images, app_factory, c
         ("DASH_IMAGES_RENDER_WAIT", float("inf")),
         ("DASH_IMAGES_CACHE_RETRY", None),
         ("DASH_IMAGES_URL_MAX_AGE", 0),
+        ("DASH_IMAGES_URL_LEEWAY", -1),
+        ("DASH_IMAGES_URL_LEEWAY", "10"),
     ],
 )
 def test_bad_render_settings_fail_at_init_app(app_factory, key, value):

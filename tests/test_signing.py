@@ -112,13 +112,15 @@ def clock(monkeypatch):
     return now
 
 
+@pytest.mark.parametrize("leeway", [0, 10])
 def test_a_signed_url_expires_after_dash_images_url_max_age(
-    images, app_factory, dot, clock
+    images, app_factory, dot, clock, leeway
 ):
-    app = app_factory(SECRET_KEY="one", DASH_IMAGES_URL_MAX_AGE=60)
+    config = {} if leeway == 10 else {"DASH_IMAGES_URL_LEEWAY": leeway}
+    app = app_factory(SECRET_KEY="one", DASH_IMAGES_URL_MAX_AGE=60, **config)
     url = url_on(images, app, shade=5)
     client = app.test_client()
-    clock[0] += 60
+    clock[0] += 60 + leeway
     assert client.get(url).status_code == 200
     clock[0] += 1
     response = client.get(url)
@@ -141,8 +143,27 @@ def test_expiring_urls_survive_key_rotation(images, app_factory, dot, clock):
         SECRET_KEY="new", SECRET_KEY_FALLBACKS=["old"], DASH_IMAGES_URL_MAX_AGE=60
     )
     assert after.test_client().get(old_url).status_code == 200
-    clock[0] += 61
+    clock[0] += 71
     assert after.test_client().get(old_url).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("ahead", "status"), [(2, 200), (10, 200), (11, 403)], ids=["2s", "10s", "11s"]
+)
+def test_a_url_signed_on_a_host_whose_clock_runs_ahead(
+    images, app_factory, dot, clock, ahead, status
+):
+    # Host A signs at its time; host B, whose clock is behind, checks.
+    app = app_factory(SECRET_KEY="one", DASH_IMAGES_URL_MAX_AGE=60)
+    clock[0] += ahead
+    url = url_on(images, app, shade=5)
+    clock[0] -= ahead
+    response = app.test_client().get(url)
+    assert response.status_code == status
+    if status == 403:
+        assert response.get_data(as_text=True) == (
+            "403 Forbidden: the URL was signed in the future (a clock is wrong)\n"
+        )
 
 
 def test_urls_without_a_max_age_do_not_expire(images, app_factory, dot, clock):

@@ -13,7 +13,7 @@ import re
 import typing as t
 from urllib.parse import quote, unquote_to_bytes
 
-from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner
+from itsdangerous import BadSignature, Signer, TimestampSigner
 
 from ..exceptions import BadParameter
 from . import codec
@@ -160,11 +160,15 @@ def signature_problem(
     query: bytes,
     signature: bytes | None,
     max_age: int | None = None,
+    leeway: float = 0,
 ) -> str | None:
     """What is wrong with a request's signature, for the client; ``None``
     when it is good. Old keys (``SECRET_KEY_FALLBACKS``) are accepted too.
 
     :param max_age: seconds a timed signature is good for.
+    :param leeway: seconds the clocks of the hosts that sign and check may
+        differ by: a signature up to that much from the future is good, and
+        one expires that much later.
     """
     if signature is None:
         return "the URL's signature is missing"
@@ -173,11 +177,16 @@ def signature_problem(
         ok = signer.verify_signature(payload, signature)
         return None if ok else "the URL's signature is wrong"
     try:
-        signer.unsign(payload + b"." + signature, max_age=max_age)
-    except SignatureExpired:
-        return "the URL has expired"
+        _, signed_at = signer.unsign(payload + b"." + signature, return_timestamp=True)
     except BadSignature:
         return "the URL's signature is wrong"
+    if max_age is None:
+        return None
+    age = signer.get_timestamp() - signed_at.timestamp()
+    if age > max_age + leeway:
+        return "the URL has expired"
+    if age < -leeway:
+        return "the URL was signed in the future (a clock is wrong)"
     return None
 
 
