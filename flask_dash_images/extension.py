@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 import weakref
 
@@ -219,7 +220,6 @@ class DynamicImages:
         def decorator(function: F) -> F:
             label = _label(function)
             check_callable(function, label, count, keywords, why)
-            self._check_not_set_up(label, dash_app)
             params = positional_params(function, count)
             spec = self._spec(
                 function,
@@ -246,11 +246,46 @@ class DynamicImages:
                     dash_app is None or state.hosts(dash_app)
                 ):
                     check_signable(record, state.app_name)
-            self.registry.add(spec)
-            self.dash_callbacks.append(record)
+            self._record(record)
             return function
 
         return decorator
+
+    def _record(self, record: DashCallback) -> None:
+        spec = record.spec
+        existing = self.registry.get(spec.guid)
+        if existing is None or existing != dataclasses.replace(
+            spec, function=existing.function
+        ):
+            self._check_not_set_up(spec.label, record.target())
+            self.registry.add(spec)  # a clash of guids raises here
+            self.dash_callbacks.append(record)
+            return
+        # The same image callback again, from the same code: Dash runs each
+        # page module of a use_pages app once per Dash app made, and a
+        # factory may bind one generator to each Dash app it makes. The
+        # newest function serves; a callback already recorded stays bound.
+        # Two different callbacks that one Dash app would get are a clash.
+        target = record.target()
+        for known in self.dash_callbacks:
+            other = known.target()
+            if (
+                known.spec.guid == spec.guid
+                and not known.same_callback(record)
+                and (other is None or target is None or other is target)
+            ):
+                raise RegistrationError(
+                    f"{spec.label}: another image callback ({known.output} from"
+                    f" {', '.join(map(str, known.inputs_and_states))}) already"
+                    f" has the id {spec.guid!r}; give one of them name='...'"
+                )
+        self.registry.replace(spec)
+        for i, known in enumerate(self.dash_callbacks):
+            if known.spec.guid == spec.guid:
+                self.dash_callbacks[i] = dataclasses.replace(known, spec=spec)
+        if not any(known.same_callback(record) for known in self.dash_callbacks):
+            self._check_not_set_up(spec.label, record.target())
+            self.dash_callbacks.append(record)
 
     def _check_not_set_up(self, label: str, dash_app: t.Any) -> None:
         # A Dash app binds its image callbacks once, when it sets up.

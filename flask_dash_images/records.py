@@ -46,10 +46,31 @@ class DashCallback:
     allow_none: bool
     prevent_initial_call: bool | None
 
+    def target(self) -> t.Any:
+        """The one Dash app it is for (``None``: every Dash app)."""
+        return None if self.dash_app is None else self.dash_app()
+
+    def same_callback(self, other: DashCallback) -> bool:
+        """Whether ``other`` asks for the same callback on the same Dash
+        apps (its generator may be another function object of the same
+        code)."""
+        return (
+            self.spec.guid == other.spec.guid
+            and self.target() is other.target()
+            and str(self.output) == str(other.output)
+            and _dependencies(self) == _dependencies(other)
+            and (self.clientside, self.allow_none, self.prevent_initial_call)
+            == (other.clientside, other.allow_none, other.prevent_initial_call)
+        )
+
     def is_for(self, dash_app: object) -> bool:
         """Whether ``dash_app`` (on a server set up with the extension that
         holds this record) gets this callback."""
         return self.dash_app is None or self.dash_app() is dash_app
+
+
+def _dependencies(record: DashCallback) -> list[tuple[str, str]]:
+    return [(type(d).__name__, str(d)) for d in record.inputs_and_states]
 
 
 def check_dependencies(output: t.Any, inputs_and_states: t.Sequence[t.Any]) -> None:

@@ -125,6 +125,7 @@ class AppState:
         if problem is not None:
             raise BadSignature(problem)
         values, version = urls.decode_query(query, spec.params, spec.required)
+        spec.check(values, self.service.max_pixels)
         return spec, values, version
 
     def hosts(self, dash_app: t.Any) -> bool:

@@ -280,3 +280,61 @@ def test_the_extension_is_found_from_its_app_or_a_dash_app():
         DynamicImages.of(Flask("bare"))
     with pytest.raises(ConfigurationError, match=r"not builtins\.object"):
         DynamicImages.of(object())
+
+
+# -- the same callback again ----------------------------------------------------
+
+PAGE_MODULE = """
+from dash import Input, Output
+from PIL import Image
+
+@images.callback(Output("img", "src"), Input("n", "value"))
+def plot(n):
+    return Image.new("L", (n, n), 50)
+"""
+
+
+def test_a_page_module_run_again_for_a_second_dash_app_registers_nothing_new():
+    # Dash runs each page module of a use_pages app again for every
+    # Dash(use_pages=True): the same callback, from new function objects.
+    images = DynamicImages()
+    apps = []
+    for _ in range(2):
+        exec(compile(PAGE_MODULE, "pages/plot.py", "exec"), {"images": images})
+        server = Flask(__name__)
+        images.init_app(server)
+        dash_app = Dash(__name__, server=server)
+        dash_app.layout = layout("img")
+        apps.append(dash_app)
+        assert server.test_client().get("/_dash-layout").status_code == 200
+    assert len(images.registry) == 1 and len(images.dash_callbacks) == 1
+    (spec,) = images.registry
+    for dash_app in apps:
+        assert outputs(dash_app) == ["img.src"]
+        client = dash_app.server.test_client()
+        assert client.get(f"/image_generator/{spec.guid}.png?n=2").status_code == 200
+
+
+def test_one_generator_bound_to_each_dash_app_a_factory_makes():
+    images = DynamicImages()
+
+    def create():
+        server = Flask(__name__)
+        images.init_app(server)
+        dash_app = Dash(__name__, server=server)
+        dash_app.layout = layout("img")
+        image_callback(dash_app, Output("img", "src"), Input("n", "value"))(square)
+        return dash_app
+
+    first, second = create(), create()
+    (spec,) = images.registry
+    for dash_app in (first, second):
+        assert outputs(dash_app) == ["img.src"]
+        client = dash_app.server.test_client()
+        assert client.get(f"/image_generator/{spec.guid}.png?n=2").status_code == 200
+
+
+def test_image_callback_on_a_dash_app_without_its_server_yet_is_an_error():
+    dash_app = Dash(__name__, server=False)
+    with pytest.raises(ConfigurationError, match=r"no server yet \(Dash\(server=False"):
+        image_callback(dash_app, Output("img", "src"), Input("n", "value"))

@@ -14,8 +14,8 @@ import typing as t
 
 from werkzeug.http import quote_etag
 
-from ..exceptions import BadParameter, RegistrationError
-from . import render, urls, vector
+from ..exceptions import RegistrationError
+from . import render, sizes, urls, vector
 
 __all__ = [
     "ImageSpec",
@@ -34,11 +34,6 @@ SCALE = "scale"
 #: The keyword arguments that tell a ``responsive=True`` generator its box,
 #: in device pixels.
 WIDTH, HEIGHT = "width", "height"
-#: The widest or tallest box a URL may ask for, in device pixels.
-MAX_SIDE = 16384
-#: The device pixel ratios a responsive URL may carry: a browser zoomed to
-#: 25% on an ordinary screen up to one zoomed to 500% on a 2x screen.
-MIN_RATIO, MAX_RATIO = 0.25, 10
 
 #: The decorators' options that configure an :class:`ImageSpec`; every other
 #: keyword argument of a decorator is a Pillow encoder option.
@@ -227,45 +222,28 @@ class ImageSpec:
         others, ``width``, ``height`` and ``scale``, the extension adds)."""
         return self.params[: len(self.params) - len(self._keyword_params)]
 
-    def call(self, values: t.Mapping[str, t.Any]) -> t.Any:
-        """Call the generator with decoded values.
+    def check(self, values: t.Mapping[str, t.Any], max_pixels: int) -> None:
+        """Refuse what a URL asks for before anything waits or draws: the
+        sizes the extension adds (see :mod:`.sizes`).
 
-        :raises BadParameter: ``scale`` is not 1 or 2 (hidpi) or not a pixel
-            ratio (responsive), or ``width`` or ``height`` is not a whole
-            number of pixels up to :data:`MAX_SIDE`.
+        :raises BadParameter: ``scale`` is not 1 or 2 (hidpi); the box is off
+            the browser's grid, or over ``max_pixels`` (responsive).
         """
+        if self.hidpi:
+            sizes.check_hidpi_scale(values[SCALE])
+        elif self.responsive:
+            sizes.check_box(values[WIDTH], values[HEIGHT], values[SCALE], max_pixels)
+
+    def call(self, values: t.Mapping[str, t.Any]) -> t.Any:
+        """Call the generator with decoded values (checked by :meth:`check`)."""
         if self.keywords:
             return self.function(**values)
         extra = self._keyword_params
         if not extra:
             return self.function(*(values[name] for name in self.params))
         keywords = {name: values[name] for name in extra}
-        if self.hidpi and not _is_int(keywords[SCALE], 1, 2):
-            raise BadParameter(f"parameter {SCALE!r} must be 1 or 2")
-        if self.responsive:
-            if not _is_int(keywords[WIDTH], 1, MAX_SIDE):
-                raise BadParameter(f"parameter {WIDTH!r} must be 1 to {MAX_SIDE}")
-            if keywords[HEIGHT] is not None and not _is_int(
-                keywords[HEIGHT], 1, MAX_SIDE
-            ):
-                raise BadParameter(
-                    f"parameter {HEIGHT!r} must be null or 1 to {MAX_SIDE}"
-                )
-            if not _is_number(keywords[SCALE], MIN_RATIO, MAX_RATIO):
-                raise BadParameter(
-                    f"parameter {SCALE!r} must be a pixel ratio from"
-                    f" {MIN_RATIO:g} to {MAX_RATIO:g}"
-                )
         positional = self.value_params
         return self.function(*(values[name] for name in positional), **keywords)
-
-
-def _is_int(value: object, low: int, high: int) -> bool:
-    return type(value) is int and low <= value <= high
-
-
-def _is_number(value: object, low: float, high: float) -> bool:
-    return type(value) in (int, float) and low <= t.cast(float, value) <= high
 
 
 def _is_seconds(value: object) -> bool:
@@ -379,6 +357,15 @@ class Registry:
                 f" has the id {spec.guid!r}; give one of them name='...'"
             )
         self._by_guid[spec.guid] = spec
+        self._by_function.setdefault(spec.function, []).append(spec)
+
+    def replace(self, spec: ImageSpec) -> None:
+        """Put ``spec`` in the place of the spec with its guid."""
+        old = self._by_guid[spec.guid]
+        self._by_guid[spec.guid] = spec
+        specs = self._by_function.pop(old.function, [])
+        if len(specs) > 1:
+            self._by_function[old.function] = [s for s in specs if s is not old]
         self._by_function.setdefault(spec.function, []).append(spec)
 
     def get(self, guid: str) -> ImageSpec | None:

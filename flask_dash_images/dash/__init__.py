@@ -10,10 +10,12 @@ from __future__ import annotations
 import typing as t
 
 from .. import __version__
+from ..exceptions import ConfigurationError
 from ..extension import DynamicImages
 from ..state import EXTENSION_KEY
 from . import hooks as _hooks  # noqa: F401  (registers Dash's hooks)
 from .backends import check_backend
+from .setup import dash_apps_on
 
 if t.TYPE_CHECKING:
     import dash
@@ -37,10 +39,18 @@ def image_callback(
     options of :meth:`DynamicImages.callback`. The callback is bound to this
     Dash app only, when it sets up.
 
-    :raises ConfigurationError: the Dash app does not run on Flask.
+    :raises ConfigurationError: the Dash app does not run on Flask, or has
+        no server yet.
     """
     check_backend(dash_app)
     server = dash_app.server
+    if dash_app not in dash_apps_on(server):
+        raise ConfigurationError(
+            "this Dash app has no server yet (Dash(server=False)): call"
+            " image_callback after dash_app.init_app(server), or register with"
+            " images.callback, which every Dash app on a server with images"
+            " set up gets"
+        )
     state = server.extensions.get(EXTENSION_KEY)
     images = state.extension if state is not None else DynamicImages(server)
     return images.record_dash_callback(dash_app, output, inputs_and_states, **options)

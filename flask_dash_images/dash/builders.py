@@ -89,7 +89,7 @@ def url_builder(
                     " match the components one to one"
                 )
         unchanged = (dash.no_update, dash.no_update) if spec.hidpi else dash.no_update
-        per_image = []
+        per_image: list[t.Any] = []
         for i in range(count):
             own = [v[i] if s else v for v, s in zip(values, spread, strict=True)]
             per_image.append(unchanged if blocked(own) else urls_for(own))

@@ -1,0 +1,10 @@
+"""The home page: a link to the plot page."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+
+dash.register_page(__name__, path="/")
+
+layout = html.Div([html.H1("Home"), dcc.Link("Plot", id="to-plot", href="/plot")])
