@@ -94,16 +94,26 @@ class QueryTooLong(DynamicImagesError, _PlainTextError, RequestURITooLarge):
 
 
 class RenderBusy(DynamicImagesError, _PlainTextError, ServiceUnavailable):
-    """Every render slot stayed taken while the request waited (503).
+    """The picture could not be had in time (503): every render slot stayed
+    taken, or another request's render of it was not done.
 
-    :param wait: the seconds waited; the client is told to retry after as long.
+    :param wait: the seconds waited.
+    :param retry_after: whole seconds the client is told to wait (at least
+        1): when a slot or the render is expected to be free; by default
+        as long as it waited.
+    :param why: what it waited for.
     """
 
-    def __init__(self, wait: float) -> None:
-        super().__init__(
-            f"too many pictures are being drawn; waited {wait:g}s for a turn"
+    def __init__(
+        self,
+        wait: float,
+        retry_after: int | None = None,
+        why: str = "too many pictures are being drawn",
+    ) -> None:
+        super().__init__(f"{why}; waited {wait:g}s for a turn")
+        self.retry_after_seconds = max(
+            1, math.ceil(wait) if retry_after is None else retry_after
         )
-        self.retry_after_seconds = max(1, math.ceil(wait))
 
     def get_headers(
         self,

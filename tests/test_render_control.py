@@ -11,7 +11,8 @@ import pytest
 from flask_caching import Cache
 from PIL import Image
 
-from flask_dash_images import ConfigurationError, DynamicImages
+from flask_dash_images import ConfigurationError, DynamicImages, RenderBusy
+from flask_dash_images.core.flight import RenderSlots
 
 from .conftest import decode
 
@@ -241,3 +242,92 @@ def test_a_figure_too_large_is_refused_before_it_is_drawn(images, app_factory, c
 def test_bad_render_settings_fail_at_init_app(app_factory, key, value):
     with pytest.raises(ConfigurationError, match=key):
         app_factory(**{key: value})
+
+
+# -- every wait bounded, and a Retry-After that means something ----------------
+
+
+@pytest.fixture
+def held_deterministic(images, gate, calls):
+    started = threading.Semaphore(0)
+
+    @images.generator(name="slow", deterministic=True)
+    def slow(n):
+        calls.append(n)
+        started.release()
+        assert gate.wait(DEADLINE)
+        return Image.new("L", (2, 2), n)
+
+    slow.started = started
+    return slow
+
+
+def test_a_request_for_a_picture_being_drawn_waits_at_most_the_render_wait(
+    images, app_factory, gate, held_deterministic, calls
+):
+    # Identical requests share one render, but never wait longer for it than
+    # for a slot: a generator that never returns holds nobody else.
+    app = app_factory(DASH_IMAGES_MAX_RENDERS=4, DASH_IMAGES_RENDER_WAIT=0.3)
+    url = url_for(images, app, "slow", n=1)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        leader = pool.submit(app.test_client().get, url)
+        assert held_deterministic.started.acquire(timeout=DEADLINE)
+        started = time.monotonic()
+        follower = app.test_client().get(url)
+        waited = time.monotonic() - started
+        assert follower.status_code == 503
+        assert follower.get_data(as_text=True) == (
+            "503 Service Unavailable: this picture is still being drawn for"
+            " another request; waited 0.3s for a turn\n"
+        )
+        assert int(follower.headers["Retry-After"]) >= 1
+        assert 0.3 <= waited < 3
+        gate.set()
+        assert leader.result(DEADLINE).status_code == 200
+    assert calls == [1]
+    # Once the render is done, the next request renders (no cache here).
+    assert app.test_client().get(url).status_code == 200
+    assert calls == [1, 1]
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_retry_after_is_when_a_slot_should_be_free():
+    clock = Clock()
+    slots = RenderSlots(1, 0, clock=clock)
+
+    def turned_away():
+        with pytest.raises(RenderBusy) as busy:
+            slots.acquire()
+        return busy.value.retry_after_seconds
+
+    ticket = slots.acquire()
+    clock.now += 3.2
+    # No render done yet: the one running should take about as long again.
+    assert turned_away() == 4
+    clock.now += 16.8
+    slots.release(ticket)  # it took 20 s: the typical render now
+    ticket = slots.acquire()
+    clock.now += 4
+    assert turned_away() == 16  # the rest of a typical render
+    clock.now += 21
+    assert turned_away() == 25  # past its time: about as long again
+    slots.release(ticket)
+    assert slots.acquire() is not None  # free again
+
+
+def test_retry_after_of_a_shared_render_is_when_it_should_be_done():
+    clock = Clock()
+    slots = RenderSlots(2, 0, clock=clock)
+    ticket = slots.acquire()
+    clock.now += 10
+    slots.release(ticket)
+    assert slots.retry_after(started=clock.now - 2.5) == 8
+    assert slots.retry_after(started=clock.now - 0.2) == 10
+    assert slots.retry_after(started=clock.now) == 10

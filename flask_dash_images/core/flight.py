@@ -8,6 +8,8 @@ gunicorn's sync and gthread workers alike (and under gevent, which patches it).
 
 from __future__ import annotations
 
+import itertools
+import math
 import threading
 import time
 import typing as t
@@ -24,56 +26,101 @@ class RenderSlots:
 
     A counter under a lock, not a ``threading.Semaphore``: taking a free
     slot, the common case, is then one C-level lock, not a Python method.
+    It also keeps when each running render began and how long renders
+    typically take, to tell a client turned away when to come back.
 
     :param size: how many generator calls may run at once.
     :param wait: seconds to wait for a free slot before giving up.
+    :param clock: seconds from a fixed point (``time.monotonic``).
     """
 
-    def __init__(self, size: int, wait: float) -> None:
+    def __init__(
+        self, size: int, wait: float, clock: t.Callable[[], float] = time.monotonic
+    ) -> None:
         self.size = size
         self.wait = wait
+        self.clock = clock
         self._lock = threading.Lock()
         self._freed = threading.Condition(self._lock)
         self._free = size
         self._waiting = 0
+        self._tickets = itertools.count()
+        #: ticket -> when its render began (time.monotonic()).
+        self._running: dict[int, float] = {}
+        #: A moving average of how long renders took, once one has finished.
+        self._typical: float | None = None
 
     @property
     def in_use(self) -> int:
         """How many slots are taken now (a gauge for metrics)."""
         return self.size - self._free
 
-    def acquire(self) -> None:
+    def acquire(self) -> int:
         """Take a slot; give it back with :meth:`release`.
 
+        :returns: the ticket to give back.
         :raises RenderBusy: no slot came free within :attr:`wait` seconds.
         """
         with self._lock:
-            if self._free:
-                self._free -= 1
-                return
-            deadline = time.monotonic() + self.wait
-            self._waiting += 1
-            try:
-                while not self._free:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        raise RenderBusy(self.wait)
-                    self._freed.wait(remaining)
-                self._free -= 1
-            finally:
-                self._waiting -= 1
+            if not self._free:
+                deadline = self.clock() + self.wait
+                self._waiting += 1
+                try:
+                    while not self._free:
+                        remaining = deadline - self.clock()
+                        if remaining <= 0:
+                            raise RenderBusy(self.wait, self._retry_after())
+                        self._freed.wait(remaining)
+                finally:
+                    self._waiting -= 1
+            self._free -= 1
+            ticket = next(self._tickets)
+            self._running[ticket] = self.clock()
+            return ticket
 
-    def release(self) -> None:
+    def release(self, ticket: int) -> None:
         with self._lock:
+            took = self.clock() - self._running.pop(ticket)
+            typical = self._typical
+            self._typical = took if typical is None else 0.8 * typical + 0.2 * took
             self._free += 1
             if self._waiting:
                 self._freed.notify()
 
+    def retry_after(self, started: float | None = None) -> int:
+        """Whole seconds until a turned-away client may find a free slot (or,
+        with ``started``, a render that began then done): at least 1."""
+        with self._lock:
+            if started is None:
+                return self._retry_after()
+            return _whole(self._left(started, self.clock()))
+
+    def _retry_after(self) -> int:
+        now = self.clock()
+        if not self._running:
+            return _whole(self.wait)
+        return _whole(min(self._left(s, now) for s in self._running.values()))
+
+    def _left(self, started: float, now: float) -> float:
+        # How much longer a render that began at ``started`` should take: the
+        # rest of a typical render, or, past that (or with none finished yet),
+        # about as long again as it has run.
+        elapsed = now - started
+        typical = self._typical
+        if typical is not None and typical > elapsed:
+            return typical - elapsed
+        return elapsed
+
+
+def _whole(seconds: float) -> int:
+    return max(1, math.ceil(seconds))
+
 
 class _Flight:
-    __slots__ = ("done", "error", "result")
+    __slots__ = ("done", "error", "result", "started")
 
-    def __init__(self) -> None:
+    def __init__(self, started: float) -> None:
+        self.started = started
         # Held by the caller that runs the function until it has finished:
         # a plain lock is a C object, far cheaper than an Event, and every
         # render of a deterministic picture makes one.
@@ -82,9 +129,12 @@ class _Flight:
         self.result: t.Any = None
         self.error: BaseException | None = None
 
-    def wait(self) -> None:
-        self.done.acquire()
+    def wait(self, seconds: float) -> bool:
+        """Wait for the leader; ``False`` if it is not done in time."""
+        if not self.done.acquire(timeout=seconds):
+            return False
         self.done.release()
+        return True
 
 
 class SingleFlight:
@@ -92,26 +142,39 @@ class SingleFlight:
 
     Only calls in flight at the same moment are shared: once the first
     finishes, the next identical call runs again (the cache, not this, keeps
-    results). Its exception, if it raises, reaches every waiter too.
+    results). Its exception, if it raises, reaches every waiter too. A
+    waiter waits at most as long as a request waits for a render slot.
+
+    :param slots: the render slots whose wait bounds a waiter's, and which
+        say when to come back.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, slots: RenderSlots) -> None:
+        self._slots = slots
         self._lock = threading.Lock()
         self._flights: dict[str, _Flight] = {}
+
 
     def run(self, key: str, function: t.Callable[[], T]) -> tuple[T, bool]:
         """Run ``function`` once for all concurrent callers with ``key``.
 
         :returns: its result, and whether this call ran it (``False``: the
             result was shared from another caller's run).
+        :raises RenderBusy: another caller's run was not done within the
+            slots' wait.
         """
         with self._lock:
             flight = self._flights.get(key)
             leader = flight is None
             if flight is None:
-                flight = self._flights[key] = _Flight()
+                flight = self._flights[key] = _Flight(self._slots.clock())
         if not leader:
-            flight.wait()
+            if not flight.wait(self._slots.wait):
+                raise RenderBusy(
+                    self._slots.wait,
+                    self._slots.retry_after(flight.started),
+                    "this picture is still being drawn for another request",
+                )
             if flight.error is not None:
                 raise flight.error
             return t.cast(T, flight.result), False

@@ -74,7 +74,7 @@ class RenderService:
         self.logger = logger
         self.sender = sender
         self.namespace = namespace
-        self._flight = SingleFlight()
+        self._flight = SingleFlight(slots)
 
     def picture(
         self,
@@ -90,7 +90,8 @@ class RenderService:
             generator: identical concurrent requests (same key) render once.
         :param store: the server cache may serve and keep it (the generator
             is cached and the URL's version is this server's).
-        :raises RenderBusy: no render slot came free in time.
+        :raises RenderBusy: no render slot came free in time, or another
+            request's render of the same picture was not done in time.
         :raises GeneratorFailed: the generator raised or returned no picture
             (logged here, with its traceback).
         :raises HTTPException: the generator aborted with an HTTP error.
@@ -159,7 +160,7 @@ class RenderService:
         fmt: render.Format,
         timings: tuple[tuple[str, float], ...],
     ) -> Picture:
-        self.slots.acquire()
+        ticket = self.slots.acquire()
         try:
             started = time.perf_counter()
             result = spec.call(values)
@@ -174,7 +175,7 @@ class RenderService:
             )
             raise GeneratorFailed(spec.label) from error
         finally:
-            self.slots.release()
+            self.slots.release(ticket)
         steps = (("generator", called - started), ("encode", encoded - called))
         return Picture(data, (*timings, *steps))
 
