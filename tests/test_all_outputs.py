@@ -1,6 +1,7 @@
 """ALL outputs, URLs built on the server: picture i gets item i of each ALL
 input, and only when the items and the pictures match one to one; otherwise
-no picture gets a URL. (The browser's URL builder: test_clientside_js.)"""
+no picture gets a URL. Other inputs are shared, lists too (both builders).
+(The browser's URL builder: test_clientside_js.)"""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import pytest
 from dash import ALL, Input, Output, dcc, html
 from PIL import Image
 
+from .conftest import decode
 from .dash_browser import DashBrowser
 
 IMAGES = 3
 OUTPUT = '{"i":["ALL"],"t":"img"}.src'
+TILES = '{"index":["ALL"],"type":"t"}.src'
 
 
 @pytest.fixture
@@ -112,3 +115,47 @@ def test_no_pictures_and_no_items_is_fine(page, drawn, caplog):
         assert update(page, [], [], images=0) == []
     assert drawn == []
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("clientside", [False, True], ids=["server", "browser"])
+def test_a_shared_list_value_reaches_every_picture_whole(
+    dash_factory, images, clientside
+):
+    # A multi-select dropdown's value is a list, as an ALL input's is; only
+    # the ALL input is spread over the pictures, the dropdown's value is
+    # shared, even when it has as many items as there are pictures.
+    tiles = [{"type": "t", "index": i} for i in range(2)]
+    dash_app = dash_factory(
+        html.Div(
+            [
+                dcc.Dropdown(
+                    id="colors", options=["red", "blue"], value=["red"], multi=True
+                )
+            ]
+            + [dcc.Input(id={"type": "n", "index": i}, value=i) for i in range(2)]
+            + [html.Img(id=tile) for tile in tiles]
+        )
+    )
+    drawn = []
+
+    @images.callback(
+        Output({"type": "t", "index": ALL}, "src"),
+        Input({"type": "n", "index": ALL}, "value"),
+        Input("colors", "value"),
+        name="tiles",
+        clientside=clientside,
+    )
+    def draw(n, colors):
+        drawn.append((n, colors))
+        return Image.new("L", (1 + n, 1))
+
+    page = DashBrowser(dash_app)
+    assert (page.callback_for(TILES)["clientside_function"] is not None) == clientside
+    numbers = [({"type": "n", "index": i}, 10 + i) for i in range(2)]
+    srcs = page.update(TILES, [numbers, ["red", "blue"]], outputs=tiles)
+    assert srcs == [
+        f"/image_generator/tiles.png?n={n}&colors=%5B%22red%22,%22blue%22%5D"
+        for n in (10, 11)
+    ]
+    assert [decode(page.get(src).data).size for src in srcs] == [(11, 1), (12, 1)]
+    assert drawn == [(10, ["red", "blue"]), (11, ["red", "blue"])]

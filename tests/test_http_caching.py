@@ -122,3 +122,34 @@ def test_a_url_of_another_version_is_served_uncacheable(
 def test_bad_options_fail_at_registration(register_tile, options, message):
     with pytest.raises(RegistrationError, match=message):
         register_tile(**options)
+
+
+@pytest.mark.parametrize(
+    "matching",
+    [
+        lambda etag: f'"x", {etag}',
+        lambda etag: f"W/{etag}",
+        lambda etag: "*",
+    ],
+    ids=["a list of etags", "a weak etag", "any"],
+)
+@pytest.mark.parametrize(
+    "deterministic", [True, False], ids=["deterministic", "not deterministic"]
+)
+def test_every_form_of_a_matching_if_none_match_is_304(
+    images, app, client, register_tile, calls, deterministic, matching
+):
+    # What browsers and caches send: a cache holding several copies lists
+    # their ETags, a proxy may weaken one, and "*" matches any picture.
+    register_tile(deterministic=deterministic)
+    url = get_url(images, app, shade=10)
+    etag = client.get(url).headers["ETag"]
+    again = client.get(url, headers={"If-None-Match": matching(etag)})
+    assert again.status_code == 304
+    assert again.data == b""
+    assert again.headers["ETag"] == etag
+    # A deterministic picture is revalidated from its URL alone.
+    assert calls == ([10] if deterministic else [10, 10])
+    # An ETag that matches none of them is a 200 with the picture.
+    other = client.get(url, headers={"If-None-Match": '"x", W/"y"'})
+    assert other.status_code == 200 and other.headers["ETag"] == etag

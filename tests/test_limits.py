@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from urllib.parse import quote
 
 import pytest
 from dash import Input, Output, dcc, html
@@ -105,6 +107,26 @@ def test_the_route_refuses_values_nested_deeper_than_32(client, images, depth, s
             "400 Bad Request: parameter 'v': lists and objects nest deeper"
             " than 32 levels\n"
         )
+
+
+@pytest.mark.parametrize(("depth", "status"), [(32, 200), (33, 400), (200, 400)])
+def test_objects_count_as_nesting_as_lists_do(client, images, depth, status):
+    seen = []
+    images.generator(name="deep", deterministic=True)(
+        lambda v: seen.append(v) or Image.new("L", (1, 1))
+    )
+    # {"a":{"a":...{"a":0}...}}: objects, and no list at all.
+    text = '{"a":' * depth + "0" + "}" * depth
+    response = client.get("/image_generator/deep.png?v=" + quote(text))
+    assert response.status_code == status
+    if status == 400:
+        assert response.get_data(as_text=True) == (
+            "400 Bad Request: parameter 'v': lists and objects nest deeper"
+            " than 32 levels\n"
+        )
+        assert seen == []
+    else:
+        assert seen == [json.loads(text)]
 
 
 def test_the_route_answers_414_to_longer_queries(app, client, echo):

@@ -248,3 +248,35 @@ def test_apps_sharing_one_cache_keep_their_own_pictures(tmp_path):
     assert process("shop", 10) == ([(4, 10)], False)
     assert process("admin", 200) == ([(4, 200)], False)
     assert process("shop", 99) == ([(4, 10)], True)
+
+
+def test_two_versions_sharing_one_cache_keep_their_own_pictures(tmp_path):
+    # Two deploys of one app (the same name) during a rolling deploy, with
+    # new drawing code and a new DASH_IMAGES_VERSION, share one cache: each
+    # serves its own version's picture, under its own ETag.
+    config = {"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(tmp_path)}
+
+    def deploy(version, shade):
+        images = DynamicImages(cache=Cache(config=config))
+        images.generator(name="badge", deterministic=True)(
+            lambda: Image.new("L", (2, 2), shade)
+        )
+        app = Flask("shop")
+        app.config.update(DASH_IMAGES_VERSION=version)
+        images.init_app(app)
+        with app.test_request_context():
+            url = images.url_for("badge")
+        assert url.endswith(f"?_v={version}")
+        response = app.test_client().get(url)
+        assert response.status_code == 200
+        hit = "server cache" in response.headers["Server-Timing"]
+        return decode(response.data).getcolors(), response.headers["ETag"], hit
+
+    old_colors, old_etag, old_hit = deploy("1", 10)
+    new_colors, new_etag, new_hit = deploy("2", 200)
+    assert (old_colors, old_hit) == ([(4, 10)], False)
+    assert (new_colors, new_hit) == ([(4, 200)], False)
+    assert old_etag != new_etag
+    # Each version's picture is kept: another process of either deploy hits it.
+    assert deploy("1", 99) == ([(4, 10)], old_etag, True)
+    assert deploy("2", 99) == ([(4, 200)], new_etag, True)

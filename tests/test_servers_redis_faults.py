@@ -2,13 +2,13 @@
 servers are under load: no request fails or waits long, the cache breaker
 opens and closes once each time, and the cache serves again afterwards.
 
-(The cache shared by workers when all is well: test_servers_cache.py.)
+(The cache shared by workers when all is well: test_servers_cache.py; the
+breaker step by step, without servers: test_cache_breaker.py.)
 """
 
 from __future__ import annotations
 
 import dataclasses
-import logging
 import re
 import threading
 import time
@@ -17,7 +17,6 @@ import uuid
 
 import pytest
 
-from flask_dash_images.core.cache_guard import GuardedCache
 from flask_dash_images.exceptions import ConfigurationError
 
 from .apps.served_app import create_app, mismatch, params_for, urls_for
@@ -259,37 +258,3 @@ def test_a_redis_cache_without_socket_timeouts_is_refused_at_start(gunicorn_serv
 
     # The boundary: with both timeouts set, the same app starts.
     assert create_app({**env, "SERVED_APP_CACHE_TIMEOUT": str(SOCKET_TIMEOUT)})
-
-
-def test_an_answer_from_before_a_failure_does_not_close_the_breaker(caplog):
-    """What the servers above sometimes show under load (a closing and a
-    second opening logged within milliseconds of the kill), step by step."""
-
-    class Backend:
-        def __init__(self) -> None:
-            self.asked = threading.Event()
-            self.answer = threading.Event()
-
-        def get(self, key: str) -> bytes:
-            if key == "in flight":
-                self.asked.set()
-                self.answer.wait(5)
-                return b"an answer from before"
-            raise ConnectionError("refused")
-
-    backend = Backend()
-    logger = logging.getLogger(f"{__name__}.breaker")
-    guard = GuardedCache(backend, retry=30, logger=logger, clock=lambda: 0.0)
-    caplog.set_level(logging.WARNING, logger.name)
-    in_flight = threading.Thread(target=guard.get, args=("in flight",))
-    in_flight.start()
-    assert backend.asked.wait(5)
-    assert guard.get("down") is None  # fails: the breaker opens
-    backend.answer.set()
-    in_flight.join(5)
-
-    assert guard.is_open  # no retry period has passed
-    assert guard.get("down") is None  # skipped, not tried
-    assert [r.getMessage() for r in caplog.records] == [
-        "Image cache get failed (ConnectionError: refused); skipping the cache for 30s",
-    ]

@@ -162,3 +162,46 @@ def test_the_same_figure_is_the_same_svg_so_it_revalidates(images, app, client):
         url = images.url_for("line")
     again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "deterministic", [True, False], ids=["deterministic", "not deterministic"]
+)
+def test_an_svg_of_any_version_is_sent_locked_down(images, app_factory, deterministic):
+    # A URL's version is the client's to choose: another version than the
+    # server's is sent no-store, and still with the policy, so that no one
+    # can have an SVG sent without it by editing _v.
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>'
+    images.generator(name="text", format="svg", deterministic=deterministic)(
+        lambda: svg
+    )
+    app = app_factory(DASH_IMAGES_VERSION="7")
+    client = app.test_client()
+    with app.test_request_context():
+        url = images.url_for("text")
+    assert url == "/image_generator/text.svg?_v=7"
+    other = "/image_generator/text.svg?_v=6"
+    responses = {"current": client.get(url), "other version": client.get(other)}
+    for name, address in (("current", url), ("other version", other)):
+        etag = responses[name].headers["ETag"]
+        responses[f"{name}, revalidated"] = client.get(
+            address, headers={"If-None-Match": etag}
+        )
+    responses["no version"] = client.get("/image_generator/text.svg")
+    assert {k: r.status_code for k, r in responses.items()} == {
+        "current": 200,
+        "other version": 200,
+        "current, revalidated": 304,
+        "other version, revalidated": 304,
+        "no version": 200,
+    }
+    assert {
+        k: (
+            r.headers.get("Content-Security-Policy"),
+            r.headers.get("X-Content-Type-Options"),
+        )
+        for k, r in responses.items()
+    } == dict.fromkeys(responses, (CSP, "nosniff"))
+    assert responses["other version"].data == svg.encode()
+    assert responses["other version"].headers["Cache-Control"] == "no-store"
+    assert responses["current"].headers["Cache-Control"] == "private, no-cache"

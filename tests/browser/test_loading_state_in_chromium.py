@@ -3,6 +3,7 @@ spins until the picture has arrived, and errors in the console (debug)."""
 
 from __future__ import annotations
 
+import re
 import threading
 from html import unescape
 
@@ -219,3 +220,183 @@ def test_without_dev_tools_a_failure_is_not_fetched_again(
     failed = [u for s, u in page_log(page).image_responses() if s == 500]
     assert len(failed) == 1
     assert not any("flask-dash-images" in e for e in page_log(page).console_errors)
+
+
+# The message of the probe's error, on the page a dev tools entry shows.
+FAILED_MESSAGE = (
+    r"flask_dash_images\.dash\.probe\.PictureFailed:"
+    r" the picture of (?P<image>.+) failed:"
+    r" (?P<error>.+) \((?P<url>http://\S+/image_generator/\S+)\)"
+)
+
+
+def with_dev_tools(dash_app):
+    dash_app.enable_dev_tools(
+        debug=True, dev_tools_hot_reload=False, dev_tools_disable_version_check=True
+    )
+    dash_app.server.debug = True
+    return dash_app
+
+
+def dev_tools_errors(page, count):
+    """Wait for ``count`` entries in the dev tools' error list (and no more
+    soon after), open each, and return their titles and, from the page each
+    shows when opened, the error's message."""
+    entries = page.locator(".test-devtools-error-toggle")
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.test-devtools-error-toggle').length >= n",
+        arg=count,
+    )
+    page.wait_for_timeout(300)  # a late duplicate would show by now
+    assert page.inner_text(".test-devtools-error-count") == str(count)
+    assert entries.count() == count
+    titles = entries.locator(".dash-fe-error__title").all_inner_texts()
+    # An opened entry shows Werkzeug's debugger page, whose scripts and styles
+    # come from Werkzeug's debugger (app.run(debug=True)), not from the live
+    # server: stand in for it.
+    page.route(re.compile(r"[?&]__debugger__=yes"), lambda r: r.fulfill(status=204))
+    for i in range(count):
+        entries.nth(i).click()
+    frames = page.frame_locator(".dash-backend-error iframe")
+    messages = [frames.nth(i).locator(".errormsg").inner_text() for i in range(count)]
+    return titles, messages
+
+
+def test_with_dev_tools_each_failed_picture_has_its_entry_in_their_error_list(
+    dash_factory, images, open_app
+):
+    dash_app = dash_factory(
+        html.Div(
+            [dcc.Input(id="n", value=10), html.Img(id="left"), html.Img(id="right")]
+        )
+    )
+
+    @images.callback(Output("left", "src"), Input("n", "value"))
+    def draw_left(n):
+        if n == "fail":
+            raise ValueError("no left picture")
+        return Image.new("L", (int(n), int(n)), 50)
+
+    @images.callback(Output("right", "src"), Input("n", "value"))
+    def draw_right(n):
+        if n == "fail":
+            raise ValueError("no right picture")
+        return Image.new("L", (int(n), int(n)), 150)
+
+    page = open_app(with_dev_tools(dash_app))
+    allow_console_errors(
+        page, "status of 500", "flask-dash-images", "Callback error updating"
+    )
+    wait_for_state(page, "#left", "loaded")
+    wait_for_state(page, "#right", "loaded")
+    page.fill("#n", "fail")  # one change: both pictures fail
+    wait_for_state(page, "#left", "error")
+    wait_for_state(page, "#right", "error")
+
+    titles, messages = dev_tools_errors(page, 2)
+    assert sorted(titles) == [
+        "Callback error updating left.data-dash-images-error",
+        "Callback error updating right.data-dash-images-error",
+    ]
+    # Opened, each entry says which picture failed, and why.
+    failed = [re.fullmatch(FAILED_MESSAGE, message) for message in messages]
+    assert all(failed), messages
+    assert sorted((m["image"], m["error"]) for m in failed) == [
+        ("left", "ValueError: no left picture"),
+        ("right", "ValueError: no right picture"),
+    ]
+    assert all("n=%22fail%22" in m["url"] for m in failed)
+    # The browser asked for each failed picture once.
+    assert len([u for s, u in page_log(page).image_responses() if s == 500]) == 2
+
+
+def test_with_dev_tools_each_failed_all_picture_has_its_entry(
+    dash_factory, images, open_app
+):
+    ids = [{"type": "tile", "index": i} for i in range(2)]
+    dash_app = dash_factory(
+        html.Div(
+            [dcc.Input(id="n", value=10)]
+            + [dcc.Input(id={"type": "k", "index": i}, value=i) for i in range(2)]
+            + [html.Img(id=tile) for tile in ids]
+        )
+    )
+
+    @images.callback(
+        Output({"type": "tile", "index": ALL}, "src"),
+        Input("n", "value"),
+        Input({"type": "k", "index": ALL}, "value"),
+    )
+    def draw(n, k):
+        if n == "fail":
+            raise ValueError(f"no tile {k}")
+        return Image.new("L", (int(n), int(n)), 100)
+
+    page = open_app(with_dev_tools(dash_app))
+    allow_console_errors(
+        page, "status of 500", "flask-dash-images", "Callback error updating"
+    )
+    selectors = [image_selector(tile) for tile in ids]
+    for selector in selectors:
+        wait_for_state(page, selector, "loaded")
+    page.fill("#n", "fail")
+    for selector in selectors:
+        wait_for_state(page, selector, "error")
+
+    titles, messages = dev_tools_errors(page, 2)
+    # Dash names a pattern-matching callback's error by its pattern...
+    pattern = '{"index":["MATCH"],"type":"tile"}'
+    assert titles == [f"Callback error updating {pattern}.data-dash-images-error"] * 2
+    # ...so which tile is in the entry, once opened.
+    failed = [re.fullmatch(FAILED_MESSAGE, message) for message in messages]
+    assert all(failed), messages
+    assert sorted((m["image"], m["error"]) for m in failed) == [
+        ("{'index': 0, 'type': 'tile'}", "ValueError: no tile 0"),
+        ("{'index': 1, 'type': 'tile'}", "ValueError: no tile 1"),
+    ]
+
+
+def test_a_picture_that_failed_before_it_was_watched_shows_its_error_state(
+    dash_factory, images, gate, open_app
+):
+    page = open_app(held_app(dash_factory, images, gate))
+    allow_console_errors(page, "status of 404")
+    wait_for_state(page, "#pic", "loaded")
+    # A picture that has failed by the time the page script first sees it
+    # (loaded off the page, then put in it): its error event came and went.
+    seen = page.evaluate(
+        """(url) => new Promise((resolve) => {
+            const img = new Image();
+            img.id = "early";
+            img.addEventListener("error", () => {
+                document.body.appendChild(img);
+                // The script's MutationObserver has run by the next task.
+                setTimeout(() => resolve({
+                    complete: img.complete,
+                    width: img.naturalWidth,
+                    state: img.getAttribute("data-dash-images-state"),
+                }));
+            });
+            img.src = url;
+        })""",
+        "/image_generator/nothing.png",
+    )
+    assert seen == {"complete": True, "width": 0, "state": "error"}
+    assert page.get_attribute("#early", "aria-busy") is None
+    assert style(page, "#early", "outlineStyle") == "dashed"
+
+
+def test_a_picture_in_the_page_that_failed_before_the_script_ran_shows_its_error(
+    dash_factory, images, gate, open_app
+):
+    dash_app = held_app(dash_factory, images, gate)
+    # In the page's HTML, before Dash's scripts: it may fail before they run.
+    dash_app.index_string = dash_app.index_string.replace(
+        "{%app_entry%}",
+        '<img id="logo" src="/image_generator/nothing.png">{%app_entry%}',
+    )
+    page = open_app(dash_app)
+    allow_console_errors(page, "status of 404")
+    wait_for_state(page, "#pic", "loaded")
+    wait_for_state(page, "#logo", "error")
+    assert page.evaluate("document.querySelector('#logo').naturalWidth") == 0

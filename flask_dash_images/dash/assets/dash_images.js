@@ -109,8 +109,11 @@
       mark(img, "loading");
     } else if (img.naturalWidth > 0) {
       mark(img, "loaded");
+    } else {
+      // Complete with no pixels: it failed, maybe before this script watched
+      // it, so that its error event came and went unheard.
+      mark(img, "error");
     }
-    // complete with no pixels: the error event says so.
   }
 
   function scan(node) {
@@ -147,7 +150,7 @@
   // -- responsive=True: the box each picture is drawn for ------------------
 
   var BOX = "data-dash-images-box";
-  var STEP = 50;  // CSS pixels: widths round up to it, so caches stay useful
+  var STEP = 50;  // CSS pixels: widths round up to it (core/sizes.py: STEP)
   var DEBOUNCE = 150;  // ms after the last resize
   var tracked = [];
 
@@ -179,7 +182,9 @@
     if (!(width > 0)) {
       return null;
     }
-    var ratio = window.devicePixelRatio || 1;
+    // Rounded to a quarter, as the server expects (core/sizes.py): a zoom of
+    // 110% draws at 1.0, not at a ratio of its own.
+    var ratio = Math.max(0.25, Math.round((window.devicePixelRatio || 1) * 4) / 4);
     var height = img.style.height ? img.getBoundingClientRect().height : 0;
     return {
       width: Math.round(roundUp(width) * ratio),
