@@ -95,13 +95,15 @@ class QueryTooLong(DynamicImagesError, _PlainTextError, RequestURITooLarge):
 
 class RenderBusy(DynamicImagesError, _PlainTextError, ServiceUnavailable):
     """The picture could not be had in time (503): every render slot stayed
-    taken, or another request's render of it was not done.
+    taken, another request's render of it was not done, or its render ran
+    over ``DASH_IMAGES_RENDER_TIMEOUT``.
 
     :param wait: the seconds waited.
     :param retry_after: whole seconds the client is told to wait (at least
         1): when a slot or the render is expected to be free; by default
         as long as it waited.
     :param why: what it waited for.
+    :param waited: say how long it waited (not for a render over its time).
     """
 
     def __init__(
@@ -109,8 +111,9 @@ class RenderBusy(DynamicImagesError, _PlainTextError, ServiceUnavailable):
         wait: float,
         retry_after: int | None = None,
         why: str = "too many pictures are being drawn",
+        waited: bool = True,
     ) -> None:
-        super().__init__(f"{why}; waited {wait:g}s for a turn")
+        super().__init__(f"{why}; waited {wait:g}s for a turn" if waited else why)
         self.retry_after_seconds = max(
             1, math.ceil(wait) if retry_after is None else retry_after
         )

@@ -88,6 +88,8 @@ class DynamicImages:
         if self.cache is not None and self.cache not in app.extensions.get("cache", {}):
             self.cache.init_app(app)
         state = AppState(self, app)
+        for spec in self.registry:
+            state.check_sendable(spec)
         if state.signs_dash_urls:
             for record in self.dash_callbacks:
                 check_signable(record, app.name)
@@ -242,10 +244,10 @@ class DynamicImages:
                 prevent_initial_call=prevent_initial_call,
             )
             for state in self._states:
-                if state.signs_dash_urls and (
-                    dash_app is None or state.hosts(dash_app)
-                ):
-                    check_signable(record, state.app_name)
+                if dash_app is None or state.hosts(dash_app):
+                    state.check_sendable(spec)
+                    if state.signs_dash_urls:
+                        check_signable(record, state.app_name)
             self._record(record)
             return function
 
@@ -379,6 +381,8 @@ class DynamicImages:
             keywords=keywords,
             **options,
         )
+        for state in self._states:
+            state.check_sendable(spec)
         self.registry.add(spec)
         return spec
 

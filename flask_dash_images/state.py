@@ -8,7 +8,7 @@ import weakref
 
 from flask import Flask
 
-from .core import urls
+from .core import urls, workers
 from .core.cache_guard import GuardedCache, check_timeouts
 from .core.flight import RenderSlots
 from .core.service import RenderService
@@ -16,6 +16,7 @@ from .exceptions import (
     BadSignature,
     ConfigurationError,
     QueryTooLong,
+    RegistrationError,
     UnknownImage,
     UrlBuildError,
 )
@@ -46,8 +47,16 @@ DEFAULTS: dict[str, t.Any] = {
     # ThreadPoolExecutor, CPUs + 4 (at most 32): enough to overlap I/O-bound
     # generators, a bound on memory and on CPU-bound ones.
     "DASH_IMAGES_MAX_RENDERS": min(32, (os.cpu_count() or 1) + 4),
-    # Seconds a request waits for a render slot before a 503.
+    # Seconds a request waits for a render slot (or for another request's
+    # render of the same picture) before a 503.
     "DASH_IMAGES_RENDER_WAIT": 5.0,
+    # Seconds a render may take before its request gets a 503 (None: no
+    # limit); with processes, its worker is killed.
+    "DASH_IMAGES_RENDER_TIMEOUT": None,
+    # Worker processes that draw (0: in the request's thread).
+    "DASH_IMAGES_RENDER_PROCESSES": 0,
+    # Renders a worker process does before it is replaced.
+    "DASH_IMAGES_RENDER_MAX_TASKS": 100,
     # Seconds a failing server cache is skipped before it is tried again.
     "DASH_IMAGES_CACHE_RETRY": 30.0,
     # Seconds a signed URL stays valid (None: for good).
@@ -81,11 +90,23 @@ class AppState:
         # sign whatever values a browser posts, so a signature there protects
         # nothing, and it costs the browser-built URL (a second round trip).
         self.signs_dash_urls = config["DASH_IMAGES_SIGN"] is True
+        timeout = _optional_seconds(config, "DASH_IMAGES_RENDER_TIMEOUT")
+        #: Worker processes that draw (0: renders run in the request's thread).
+        self.processes = _count(config, "DASH_IMAGES_RENDER_PROCESSES")
+        max_tasks = _positive_int(config, "DASH_IMAGES_RENDER_MAX_TASKS")
+        renders = _positive_int(config, "DASH_IMAGES_MAX_RENDERS")
+        runner: workers.Runner
+        if self.processes:
+            # One worker per render at once: a slot holder always has one.
+            renders = min(renders, self.processes)
+            runner = workers.ProcessPool(self.processes, timeout, max_tasks)
+        elif timeout is not None:
+            runner = workers.InThreadWithTimeout(timeout)
+        else:
+            runner = workers.InThread()
         self.service = RenderService(
-            slots=RenderSlots(
-                _positive_int(config, "DASH_IMAGES_MAX_RENDERS"),
-                _seconds(config, "DASH_IMAGES_RENDER_WAIT"),
-            ),
+            slots=RenderSlots(renders, _seconds(config, "DASH_IMAGES_RENDER_WAIT")),
+            runner=runner,
             max_pixels=_positive_int(config, "DASH_IMAGES_MAX_PIXELS"),
             cache=_guarded_cache(
                 app, extension.cache, _seconds(config, "DASH_IMAGES_CACHE_RETRY")
@@ -127,6 +148,23 @@ class AppState:
         values, version = urls.decode_query(query, spec.params, spec.required)
         spec.check(values, self.service.max_pixels)
         return spec, values, version
+
+    def check_sendable(self, spec: ImageSpec) -> None:
+        """Refuse a generator a worker process cannot get, where renders run
+        in worker processes.
+
+        :raises RegistrationError: naming the generator and the fix.
+        """
+        if not self.processes:
+            return
+        problem = workers.check_sendable(spec.function)
+        if problem is not None:
+            raise RegistrationError(
+                f"{spec.label}: the app {self.app_name!r} draws in worker"
+                " processes (DASH_IMAGES_RENDER_PROCESSES), which get a"
+                " generator by its module and name; define it at a module's"
+                f" top level, not as a lambda or inside a function ({problem})"
+            )
 
     def hosts(self, dash_app: t.Any) -> bool:
         """Whether ``dash_app`` runs on this state's app."""
@@ -258,6 +296,24 @@ def _seconds(config: t.Mapping[str, t.Any], key: str) -> float:
     ):
         raise ConfigurationError(f"{key} must be seconds (0 or more), not {value!r}")
     return float(value)
+
+
+def _optional_seconds(config: t.Mapping[str, t.Any], key: str) -> float | None:
+    if config[key] is None:
+        return None
+    seconds = _seconds(config, key)
+    if seconds == 0:
+        raise ConfigurationError(f"{key} must be more than 0 seconds, or None")
+    return seconds
+
+
+def _count(config: t.Mapping[str, t.Any], key: str) -> int:
+    value = config[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigurationError(
+            f"{key} must be a whole number (0 or more), not {value!r}"
+        )
+    return value
 
 
 def _optional_positive_int(config: t.Mapping[str, t.Any], key: str) -> int | None:

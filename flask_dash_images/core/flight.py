@@ -154,7 +154,6 @@ class SingleFlight:
         self._lock = threading.Lock()
         self._flights: dict[str, _Flight] = {}
 
-
     def run(self, key: str, function: t.Callable[[], T]) -> tuple[T, bool]:
         """Run ``function`` once for all concurrent callers with ``key``.
 

@@ -14,8 +14,12 @@ def describe(error: BaseException) -> str:
     """A traceback for the log in which the request's data cannot forge lines.
 
     The frames come from code; the exception's message may quote values from
-    the URL, so its control characters (newlines included) are escaped.
+    the URL, so its control characters (newlines included) are escaped. An
+    error from a worker process brings its traceback there (``trace``).
     """
+    remote = getattr(error, "trace", None)
+    if isinstance(remote, str):
+        return remote
     trace = traceback.TracebackException.from_exception(error)
     frames = "".join(trace.stack.format())
     message = "".join(trace.format_exception_only()).rstrip("\n")

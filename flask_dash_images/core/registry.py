@@ -234,16 +234,21 @@ class ImageSpec:
         elif self.responsive:
             sizes.check_box(values[WIDTH], values[HEIGHT], values[SCALE], max_pixels)
 
+    def arguments(
+        self, values: t.Mapping[str, t.Any]
+    ) -> tuple[tuple[t.Any, ...], dict[str, t.Any]]:
+        """The generator's positional and keyword arguments for decoded
+        values (checked by :meth:`check`)."""
+        if self.keywords:
+            return (), dict(values)
+        extra = self._keyword_params
+        positional = tuple(values[name] for name in self.value_params)
+        return positional, {name: values[name] for name in extra}
+
     def call(self, values: t.Mapping[str, t.Any]) -> t.Any:
         """Call the generator with decoded values (checked by :meth:`check`)."""
-        if self.keywords:
-            return self.function(**values)
-        extra = self._keyword_params
-        if not extra:
-            return self.function(*(values[name] for name in self.params))
-        keywords = {name: values[name] for name in extra}
-        positional = self.value_params
-        return self.function(*(values[name] for name in positional), **keywords)
+        args, kwargs = self.arguments(values)
+        return self.function(*args, **kwargs)
 
 
 def _is_seconds(value: object) -> bool:

@@ -8,6 +8,7 @@ built by :class:`~.state.AppState` from the app's configuration.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import time
@@ -20,10 +21,12 @@ from ..signals import image_failed, image_rendered
 from . import render
 from .flight import RenderSlots, SingleFlight
 from .logs import describe
+from .workers import InThread, Job
 
 if t.TYPE_CHECKING:
     from .cache_guard import GuardedCache
     from .registry import ImageSpec
+    from .workers import Runner
 
 __all__ = ["Picture", "RenderService", "cache_key"]
 
@@ -56,6 +59,8 @@ class RenderService:
     :param namespace: what keeps this app's pictures apart from other apps'
         in a shared cache (the app's name): the same in every worker and host
         of one app.
+    :param runner: where renders run (:mod:`.workers`); in the request's
+        thread by default.
     """
 
     def __init__(
@@ -67,6 +72,7 @@ class RenderService:
         logger: logging.Logger,
         sender: object = None,
         namespace: str = "",
+        runner: Runner | None = None,
     ) -> None:
         self.slots = slots
         self.max_pixels = max_pixels
@@ -74,6 +80,7 @@ class RenderService:
         self.logger = logger
         self.sender = sender
         self.namespace = namespace
+        self.runner = InThread() if runner is None else runner
         self._flight = SingleFlight(slots)
 
     def picture(
@@ -160,23 +167,23 @@ class RenderService:
         fmt: render.Format,
         timings: tuple[tuple[str, float], ...],
     ) -> Picture:
+        args, kwargs = spec.arguments(values)
+        job = Job(
+            spec.function, args, kwargs, fmt.name, spec.encoder_options, self.max_pixels
+        )
         ticket = self.slots.acquire()
         try:
-            started = time.perf_counter()
-            result = spec.call(values)
-            called = time.perf_counter()
-            data = render.encode(result, fmt, spec.encoder_options, self.max_pixels)
-            encoded = time.perf_counter()
+            data, drawing, encoding = self.runner.run(
+                job, functools.partial(self.slots.release, ticket)
+            )
         except HTTPException:
-            raise
+            raise  # an abort(), or a render over its time (RenderBusy)
         except Exception as error:
             self.logger.error(
                 "Image generator %s failed\n%s", spec.label, describe(error)
             )
             raise GeneratorFailed(spec.label) from error
-        finally:
-            self.slots.release(ticket)
-        steps = (("generator", called - started), ("encode", encoded - called))
+        steps = (("generator", drawing), ("encode", encoding))
         return Picture(data, (*timings, *steps))
 
 

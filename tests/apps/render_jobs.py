@@ -1,0 +1,49 @@
+"""Generators for tests that draw in worker processes: module-level
+functions, which a worker gets by their module and name."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from flask import abort, current_app
+from PIL import Image
+
+
+def square(n):
+    return Image.new("L", (n, n), 100)
+
+
+def pid_picture(n):
+    # The pid as the picture's width (pids stay well under 4 million here).
+    return Image.new("L", (os.getpid() % 4000 + 1, 1))
+
+
+def sleeps(seconds):
+    time.sleep(seconds)
+    return Image.new("L", (1, 1))
+
+
+def dies(n):
+    os.kill(os.getpid(), 9)
+
+
+def fails(n):
+    raise ValueError(f"no picture for {n}")
+
+
+def aborts(n):
+    abort(n)
+
+
+def not_a_picture(n):
+    return "a string"
+
+
+def app_name(n):
+    # Flask's context reaches a generator that draws in a thread of its own.
+    return Image.new("L", (len(current_app.name), 1))
+
+
+def box(n, *, width, height, scale):
+    return Image.new("L", (width, height or width), n)
