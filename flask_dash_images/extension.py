@@ -157,16 +157,17 @@ class DynamicImages:
         :param version: goes into the URL; change it when the drawing changes.
         :param cache_timeout: seconds in the server cache; ``False``: never.
         :param clientside: build the URL in the browser (one request per
-            change instead of two). ``None``: in the browser unless the app
-            signs Dash URLs (``DASH_IMAGES_SIGN = True``); ``False``: by a
-            server callback; ``True``: in the browser, refused where the app
-            signs Dash URLs.
+            change instead of two). ``None``: decided by each Dash app's
+            server when it sets up: in the browser unless it signs Dash URLs
+            (``DASH_IMAGES_SIGN = True``); ``False``: by a server callback;
+            ``True``: in the browser, refused where the app signs Dash URLs.
         :param hidpi: also set the image's ``srcSet`` to a 2x URL; the
             generator gets ``scale=1`` or ``scale=2`` by keyword.
         :param responsive: draw for the box the image fills: the generator
             also gets ``width`` and ``height`` by keyword, in device pixels
-            (``height`` is ``None`` unless the image has a CSS height); the
-            picture is redrawn when the box or the pixel ratio changes.
+            (``height`` is ``None`` unless the image has a CSS height), and
+            ``scale``, the device pixel ratio; the picture is redrawn when
+            the box or the pixel ratio changes.
         :param allow_none: call the generator when an ``Input``'s value is
             ``None``; by default the picture is left as it is.
         :param prevent_initial_call: passed on to Dash.
