@@ -224,7 +224,7 @@ class DynamicImages:
             label = _label(function)
             check_callable(function, label, count, keywords, why)
             params = positional_params(function, count)
-            spec = self._spec(
+            spec = self.make_spec(
                 function,
                 key=str(output),
                 name=name,
@@ -337,7 +337,7 @@ class DynamicImages:
 
         def decorator(function: F) -> F:
             params, required = keyword_params(function)
-            self.register(
+            spec = self.make_spec(
                 function,
                 key="",
                 name=name,
@@ -352,11 +352,14 @@ class DynamicImages:
                 cache_timeout=cache_timeout,
                 **encoder_options,
             )
+            for state in self._states:
+                state.check_sendable(spec)
+            self.registry.add(spec)
             return function
 
         return decorator
 
-    def register(
+    def make_spec(
         self,
         function: t.Callable[..., t.Any],
         *,
@@ -367,37 +370,12 @@ class DynamicImages:
         keywords: bool,
         **options: t.Any,
     ) -> ImageSpec:
-        """The one registration path behind every decorator.
+        """The one way every decorator describes its generator.
 
         :param options: the decorator's options (:data:`SPEC_OPTIONS`: format,
             caching, ...); any others are Pillow encoder options.
-        :raises RegistrationError: bad options, or the guid is taken.
+        :raises RegistrationError: bad options.
         """
-        spec = self._spec(
-            function,
-            key=key,
-            name=name,
-            params=params,
-            required=required,
-            keywords=keywords,
-            **options,
-        )
-        for state in self._states:
-            state.check_sendable(spec)
-        self.registry.add(spec)
-        return spec
-
-    def _spec(
-        self,
-        function: t.Callable[..., t.Any],
-        *,
-        key: str,
-        name: str | None,
-        params: t.Sequence[str],
-        required: t.Iterable[str] | None = None,
-        keywords: bool,
-        **options: t.Any,
-    ) -> ImageSpec:
         spec_options = {k: options.pop(k) for k in SPEC_OPTIONS if k in options}
         return ImageSpec(
             guid=make_guid(function, key, name),
