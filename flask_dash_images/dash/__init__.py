@@ -42,9 +42,10 @@ def image_callback(
     :raises ConfigurationError: the Dash app does not run on Flask, or has
         no server yet.
     """
-    check_backend(dash_app)
-    server = dash_app.server
-    if dash_app not in dash_apps_on(server):
+    server = getattr(dash_app, "server", None)
+    if server is not None:
+        check_backend(dash_app)
+    if server is None or dash_app not in dash_apps_on(server):
         raise ConfigurationError(
             "this Dash app has no server yet (Dash(server=False)): call"
             " image_callback after dash_app.init_app(server), or register with"
