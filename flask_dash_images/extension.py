@@ -25,7 +25,7 @@ from .core.registry import (
     positional_params,
 )
 from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
-from .records import DashCallback, check_dependencies, check_signable
+from .records import DashCallback, check_alt, check_dependencies, check_signable
 from .state import DEFAULTS, EXTENSION_KEY, AppState, get_state
 from .views import create_blueprint
 
@@ -133,6 +133,8 @@ class DynamicImages:
         responsive: bool = False,
         allow_none: bool = False,
         prevent_initial_call: bool | None = None,
+        events: t.Sequence[str] = (),
+        alt: str | None = None,
         **encoder_options: t.Any,
     ) -> t.Callable[[F], F]:
         """Register a Dash callback whose ``Output`` is an image's ``src``.
@@ -171,6 +173,11 @@ class DynamicImages:
         :param allow_none: call the generator when an ``Input``'s value is
             ``None``; by default the picture is left as it is.
         :param prevent_initial_call: passed on to Dash.
+        :param events: pointer events the image reports as Dash properties
+            (``"click"``, ``"dblclick"``, ``"hover"``, and one of ``"brush"``,
+            ``"brush-x"``, ``"brush-y"``), in data coordinates.
+        :param alt: the image's ``alt`` text, or a template over the
+            generator's parameter names (``"Line to ({x}, {y})"``).
         :param encoder_options: passed to Pillow's ``Image.save``
             (``quality``, ``compress_level``, ``lossless``, ...).
         """
@@ -184,6 +191,8 @@ class DynamicImages:
             responsive=responsive,
             allow_none=allow_none,
             prevent_initial_call=prevent_initial_call,
+            events=events,
+            alt=alt,
             format=format,
             deterministic=deterministic,
             max_age=max_age,
@@ -205,6 +214,8 @@ class DynamicImages:
         responsive: bool = False,
         allow_none: bool = False,
         prevent_initial_call: bool | None = None,
+        events: t.Sequence[str] = (),
+        alt: str | None = None,
         **options: t.Any,
     ) -> t.Callable[[F], F]:
         """Check an image callback and record it (the path behind
@@ -233,8 +244,10 @@ class DynamicImages:
                 hidpi=hidpi,
                 responsive=responsive,
                 allow_none=allow_none,
+                events=(events,) if isinstance(events, str) else tuple(events),
                 **options,
             )
+            check_alt(alt, spec.params, label)
             record = DashCallback(
                 spec=spec,
                 output=output,
@@ -243,6 +256,7 @@ class DynamicImages:
                 clientside=clientside,
                 allow_none=allow_none,
                 prevent_initial_call=prevent_initial_call,
+                alt=alt,
             )
             for state in self._states:
                 if dash_app is None or state.hosts(dash_app):

@@ -9,6 +9,7 @@ app sets up, and binds those meant for it, with that app's configuration.
 from __future__ import annotations
 
 import dataclasses
+import string
 import typing as t
 import weakref
 
@@ -19,7 +20,7 @@ from .exceptions import ConfigurationError, RegistrationError
 if t.TYPE_CHECKING:
     from .core.registry import ImageSpec
 
-__all__ = ["DashCallback", "check_dependencies", "check_signable"]
+__all__ = ["DashCallback", "check_alt", "check_dependencies", "check_signable"]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -36,6 +37,8 @@ class DashCallback:
         app (in the browser unless that app signs Dash URLs).
     :param allow_none: an ``Input`` of ``None`` still calls the generator.
     :param prevent_initial_call: passed on to Dash.
+    :param alt: the image's ``alt`` text, or a template over the generator's
+        parameter names (``"Line to ({x}, {y})"``); ``None``: left as it is.
     """
 
     spec: ImageSpec
@@ -45,6 +48,7 @@ class DashCallback:
     clientside: bool | None
     allow_none: bool
     prevent_initial_call: bool | None
+    alt: str | None = None
 
     def target(self) -> t.Any:
         """The one Dash app it is for (``None``: every Dash app)."""
@@ -61,6 +65,7 @@ class DashCallback:
             and _dependencies(self) == _dependencies(other)
             and (self.clientside, self.allow_none, self.prevent_initial_call)
             == (other.clientside, other.allow_none, other.prevent_initial_call)
+            and self.alt == other.alt
         )
 
     def is_for(self, dash_app: object) -> bool:
@@ -99,6 +104,27 @@ def check_dependencies(output: t.Any, inputs_and_states: t.Sequence[t.Any]) -> N
                 f"{dependency!r} is not an Input or a State; pass them one by one,"
                 " after the Output"
             )
+
+
+def check_alt(alt: object, params: t.Sequence[str], label: str) -> None:
+    """``alt`` is text, whose ``{names}`` are the generator's parameters.
+
+    :raises RegistrationError: saying which name is unknown.
+    """
+    if alt is None:
+        return
+    if not isinstance(alt, str):
+        raise RegistrationError(f"{label}: alt must be text, not {alt!r}")
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(alt) if name]
+    except ValueError as error:
+        raise RegistrationError(f"{label}: alt={alt!r}: {error}") from None
+    unknown = [n for n in names if n not in params]
+    if unknown:
+        raise RegistrationError(
+            f"{label}: alt={alt!r} names {', '.join(map(repr, unknown))}, not"
+            f" a parameter of the generator ({', '.join(params)})"
+        )
 
 
 def check_signable(record: DashCallback, app_name: str) -> None:

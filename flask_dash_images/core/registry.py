@@ -48,11 +48,17 @@ SPEC_OPTIONS = frozenset(
         "hidpi",
         "responsive",
         "allow_none",
+        "events",
     }
 )
 
 #: The options only Dash image callbacks take.
-DASH_OPTIONS = frozenset({"clientside", "hidpi", "responsive", "allow_none"})
+DASH_OPTIONS = frozenset(
+    {"clientside", "hidpi", "responsive", "allow_none", "events", "alt"}
+)
+
+#: The pointer events an image may report (``events=``): at most one brush.
+EVENTS = ("click", "dblclick", "hover", "brush", "brush-x", "brush-y")
 
 #: The format option that picks a format per request from the Accept header.
 AUTO = "auto"
@@ -84,6 +90,8 @@ class ImageSpec:
         pixel ratio), passed by keyword.
     :param allow_none: a Dash ``Input`` whose value is ``None`` still calls
         the generator (by default the picture is left as it is).
+    :param events: the pointer events its image reports (:data:`EVENTS`);
+        with any, each picture carries its coordinate map.
     """
 
     guid: str
@@ -102,6 +110,7 @@ class ImageSpec:
     hidpi: bool = False
     responsive: bool = False
     allow_none: bool = False
+    events: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.format != AUTO and self.format not in render.available_formats():
@@ -134,6 +143,13 @@ class ImageSpec:
                 f"{self.label}: responsive=True already draws in device pixels"
                 " (the screen's full resolution); hidpi=True would ask for twice"
                 " that: leave hidpi out"
+            )
+        unknown = [e for e in self.events if e not in EVENTS]
+        brushes = [e for e in self.events if e.startswith("brush")]
+        if unknown or len(brushes) > 1 or len(set(self.events)) != len(self.events):
+            raise RegistrationError(
+                f"{self.label}: events={self.events!r}: name each once, from"
+                f" {', '.join(map(repr, EVENTS))}, with at most one brush"
             )
         if len(set(self.params)) != len(self.params):
             raise RegistrationError(
