@@ -6,6 +6,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
+from .core.render import Extent
 from .dash import image_callback
 from .exceptions import (
     BadParameter,
@@ -27,6 +28,7 @@ __all__ = [
     "ConfigurationError",
     "DynamicImages",
     "DynamicImagesError",
+    "Extent",
     "RegistrationError",
     "RenderBusy",
     "RenderError",

@@ -35,13 +35,22 @@ if t.TYPE_CHECKING:
     from .core.service import Picture
     from .state import AppState
 
-__all__ = ["BLUEPRINT", "FAILURE", "ROUTE", "create_blueprint", "serve_image"]
+__all__ = [
+    "BLUEPRINT",
+    "FAILURE",
+    "MAP_HEADER",
+    "ROUTE",
+    "create_blueprint",
+    "serve_image",
+]
 
 BLUEPRINT = urls.BLUEPRINT
 ROUTE = urls.ROUTE
 #: The request environ's key under which a failed picture's error is left
 #: (the generator's exception, or the 4xx): the debug probe reads it.
 FAILURE = "flask_dash_images.failure"
+#: The response header with a picture's coordinate map (``events=``).
+MAP_HEADER = "X-Dash-Images-Map"
 _ANYTHING = "dash_images_anything"
 
 
@@ -138,6 +147,10 @@ def _serve(guid: str, ext: str) -> Response:
             return Response(status=304, headers=spec.headers(etag, current))
     headers = spec.headers(etag, current)
     headers.append(("Server-Timing", _server_timing(picture)))
+    if picture.map is not None:
+        # How its pixels stand for data: the page script reads it from this
+        # very response (in the browser's cache) when someone points at it.
+        headers.append((MAP_HEADER, picture.map))
     return Response(picture.data, mimetype=fmt.mimetype, headers=headers)
 
 

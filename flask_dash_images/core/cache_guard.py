@@ -25,6 +25,11 @@ class _Backend(t.Protocol):
     def set(self, key: str, value: t.Any, timeout: int | None = None) -> t.Any: ...
 
 
+#: What the cache keeps of a picture: its bytes, or its bytes and its
+#: coordinate map.
+Kept: t.TypeAlias = bytes | tuple[bytes, str]
+
+
 class GuardedCache:
     """``get``/``set`` on a cachelib-style backend that never raise.
 
@@ -55,12 +60,22 @@ class GuardedCache:
         """Whether the cache is being skipped after a failure."""
         return self._open_until != 0.0
 
-    def get(self, key: str) -> bytes | None:
-        """The cached bytes, or ``None`` when missing or the cache is down."""
+    def get(self, key: str) -> Kept | None:
+        """The cached bytes (with a coordinate map, for a picture that has
+        one), or ``None`` when missing or the cache is down."""
         value = self._call("get", key)
-        return value if isinstance(value, bytes) else None
+        if isinstance(value, bytes):
+            return value
+        if (
+            isinstance(value, tuple)
+            and len(value) == 2
+            and isinstance(value[0], bytes)
+            and isinstance(value[1], str)
+        ):
+            return value
+        return None
 
-    def set(self, key: str, data: bytes, timeout: int | None) -> None:
+    def set(self, key: str, data: Kept, timeout: int | None) -> None:
         """Keep ``data``; does nothing when the cache is down."""
         self._call("set", key, data, timeout=timeout)
 

@@ -18,7 +18,31 @@ from PIL import Image
 from ..exceptions import RenderError
 from . import vector
 
-__all__ = ["FORMATS", "Format", "available_formats", "encode", "negotiate", "to_image"]
+__all__ = [
+    "FORMATS",
+    "Extent",
+    "Format",
+    "available_formats",
+    "encode",
+    "negotiate",
+    "to_image",
+]
+
+
+class Extent(t.NamedTuple):
+    """A picture whose edges stand for data values, so that pointer events on
+    it (``events=``) arrive in those units rather than in pixels::
+
+        return Extent(heat_map, x=(0, 10), y=(0, 1))
+
+    :param picture: what a generator may return (an image, an array, ...).
+    :param x: the values at the left and the right edge.
+    :param y: the values at the bottom and the top edge.
+    """
+
+    picture: t.Any
+    x: tuple[float, float]
+    y: tuple[float, float]
 
 
 class Format(t.NamedTuple):
@@ -170,6 +194,8 @@ def encode(
     :raises RenderError: the result is not a picture, not in this format, or
         larger than ``max_pixels``.
     """
+    if isinstance(result, Extent):
+        result = result.picture
     if not fmt.pillow:
         return vector.encode_svg(result, lambda size: _check_size(size, max_pixels))
     if isinstance(result, (bytes, bytearray, memoryview)):

@@ -39,12 +39,14 @@ class Picture(t.NamedTuple):
         lookup), ``generator``, ``encode``.
     :param hit: it came from the server cache.
     :param shared: another request's render, done at the same time, made it.
+    :param map: its coordinate map (JSON), for a generator with ``events``.
     """
 
     data: bytes
     timings: tuple[tuple[str, float], ...]
     hit: bool = False
     shared: bool = False
+    map: str | None = None
 
 
 class RenderService:
@@ -146,10 +148,12 @@ class RenderService:
         if cache is not None:
             stored = cache_key(self.namespace, key)
             started = time.perf_counter()
-            data = cache.get(stored)
+            kept = cache.get(stored)
             lookup = (("cache", time.perf_counter() - started),)
-            if data is not None:
-                return Picture(data, lookup, hit=True)
+            if isinstance(kept, tuple):  # with its coordinate map
+                return Picture(kept[0], lookup, hit=True, map=kept[1])
+            if kept is not None:
+                return Picture(kept, lookup, hit=True)
         picture, ran = self._flight.run(
             key, lambda: self._render(spec, values, fmt, lookup)
         )
@@ -157,7 +161,11 @@ class RenderService:
             return picture._replace(shared=True)
         if cache is not None:
             # store is only asked for when cache_timeout is not False.
-            cache.set(stored, picture.data, spec.cache_timeout)
+            cache.set(
+                stored,
+                picture.data if picture.map is None else (picture.data, picture.map),
+                spec.cache_timeout,
+            )
         return picture
 
     def _render(
@@ -169,11 +177,17 @@ class RenderService:
     ) -> Picture:
         args, kwargs = spec.arguments(values)
         job = Job(
-            spec.function, args, kwargs, fmt.name, spec.encoder_options, self.max_pixels
+            spec.function,
+            args,
+            kwargs,
+            fmt.name,
+            spec.encoder_options,
+            self.max_pixels,
+            coordinates=bool(spec.events),
         )
         ticket = self.slots.acquire()
         try:
-            data, drawing, encoding = self.runner.run(
+            data, found, drawing, encoding = self.runner.run(
                 job, functools.partial(self.slots.release, ticket)
             )
         except HTTPException:
@@ -184,7 +198,7 @@ class RenderService:
             )
             raise GeneratorFailed(spec.label) from error
         steps = (("generator", drawing), ("encode", encoding))
-        return Picture(data, (*timings, *steps))
+        return Picture(data, (*timings, *steps), map=found)
 
 
 def cache_key(namespace: str, key: str) -> str:

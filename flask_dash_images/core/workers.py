@@ -42,7 +42,7 @@ import weakref
 from werkzeug.exceptions import HTTPException, abort
 
 from ..exceptions import RenderBusy
-from . import render
+from . import coordinates, render
 from .logs import describe
 
 if t.TYPE_CHECKING:
@@ -61,9 +61,10 @@ __all__ = [
     "run_job",
 ]
 
-#: What a job gives back: the encoded bytes, and the seconds the generator
-#: and the encoding took.
-Result = tuple[bytes, float, float]
+#: What a job gives back: the encoded bytes, its coordinate map (JSON, for
+#: a job with ``coordinates``), and the seconds the generator and the
+#: encoding took.
+Result = tuple[bytes, "str | None", float, float]
 
 
 class Job(t.NamedTuple):
@@ -75,6 +76,7 @@ class Job(t.NamedTuple):
     fmt: str
     options: t.Mapping[str, t.Any]
     max_pixels: int
+    coordinates: bool = False
 
 
 class Runner(t.Protocol):
@@ -108,12 +110,20 @@ class WorkerDied(Exception):
 
 
 def run_job(job: Job) -> Result:
-    """Call the generator and encode its result, timing both."""
+    """Call the generator and encode its result (with its coordinate map, if
+    the job asks), timing both."""
     started = time.perf_counter()
     result = job.function(*job.args, **job.kwargs)
     called = time.perf_counter()
-    data = render.encode(result, render.FORMATS[job.fmt], job.options, job.max_pixels)
-    return data, called - started, time.perf_counter() - called
+    fmt = render.FORMATS[job.fmt]
+    found: str | None = None
+    if job.coordinates:
+        data, found = coordinates.encode_with_map(
+            result, fmt, job.options, job.max_pixels
+        )
+    else:
+        data = render.encode(result, fmt, job.options, job.max_pixels)
+    return data, found, called - started, time.perf_counter() - called
 
 
 def check_sendable(function: t.Callable[..., t.Any]) -> str | None:

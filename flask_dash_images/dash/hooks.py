@@ -50,15 +50,29 @@ def _not_found(rest: str) -> t.Any:
 
 def _add_page_config(index: str) -> str:
     # Every Dash page of a server set up with images says its version, which
-    # the browser's URL builder adds as the server's does.
+    # the browser's URL builder adds as the server's does, and which of its
+    # pictures report pointer events (by guid), for the events script.
     if not flask.has_app_context():
         return index
     state = flask.current_app.extensions.get(EXTENSION_KEY)
-    if state is None or state.version is None:
+    if state is None:
         return index
+    config: dict[str, t.Any] = {}
+    if state.version is not None:
+        config["version"] = state.version
+    events = {
+        spec.guid: list(spec.events)
+        for spec in map(state.extension.registry.get, state.dash_prefixes)
+        if spec is not None and spec.events
+    }
+    if events:
+        config["events"] = events
+    if not config:
+        return index
+    # "</" cannot end the script early: JSON of guids and event names only.
     tag = (
         f'<script id="{CONFIG_ID}" type="application/json">'
-        f"{json.dumps({'version': state.version})}</script>"
+        f"{json.dumps(config, sort_keys=True)}</script>"
     )
     anchor = index.find("</script>", index.find('id="_dash-config"')) + len("</script>")
     return index[:anchor] + tag + index[anchor:]
@@ -69,7 +83,13 @@ dash.hooks.route(name=IMAGE_ROUTE)(_serve)
 dash.hooks.route(name=f"{IMAGE_ROUTE.partition('<')[0]}<path:rest>")(_not_found)
 dash.hooks.index()(_add_page_config)
 dash.hooks.script(
-    [{"relative_package_path": "assets/dash_images.js", "namespace": __package__}]
+    [
+        {"relative_package_path": "assets/dash_images.js", "namespace": __package__},
+        {
+            "relative_package_path": "assets/dash_images_events.js",
+            "namespace": __package__,
+        },
+    ]
 )
 dash.hooks.stylesheet(
     [{"relative_package_path": "assets/dash_images.css", "namespace": __package__}]

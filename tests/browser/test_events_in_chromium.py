@@ -1,0 +1,322 @@
+"""Pointer events in data coordinates (events=) in Chromium: clicks on known
+data points of matplotlib figures (linear, log, inverted, subplots) and of a
+numpy picture with an extent, at pixel ratios 1 and 2, scaled by CSS and
+responsive; brushing and its clearing; hover; no second render for the map."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from dash import Input, Output, html
+from matplotlib.figure import Figure
+
+from flask_dash_images import Extent
+
+from .helpers import wait_for_image
+
+pytestmark = pytest.mark.browser
+
+EVENTS = ("data-click", "data-dblclick", "data-hover", "data-brush")
+
+
+def figure(kind):
+    """A 600 x 400 figure whose data points the tests click on."""
+    fig = Figure(figsize=(6, 4), dpi=100)
+    if kind == "subplots":
+        for i, ax in enumerate(fig.subplots(2, 3).flat):
+            ax.set_xlim(i, i + 1)
+            ax.set_ylim(-i, 10 * (i + 1))
+        fig.tight_layout()
+        return fig
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 100)
+    ax.set_ylim(-5, 5)
+    if kind == "log":
+        ax.set_xscale("log")
+        ax.set_xlim(1, 1000)
+        ax.set_yscale("log")
+        ax.set_ylim(0.01, 100)
+    if kind == "inverted":
+        ax.invert_xaxis()
+        ax.invert_yaxis()
+    ax.plot([1, 50, 99], [1, 2, 3], "o")
+    return fig
+
+
+def events_app(dash_factory, images, draw, calls, css_width=600, **options):
+    dash_app = dash_factory(
+        html.Div(
+            [
+                html.Img(id="pic", style={"width": f"{css_width}px"}),
+                *(html.Pre(id=f"out-{p}") for p in EVENTS),
+                html.Div(id="n", children=1),
+            ],
+            style={"padding": "20px"},
+        )
+    )
+
+    @images.callback(
+        Output("pic", "src"),
+        Input("n", "children"),
+        events=("click", "dblclick", "hover", options.pop("brush", "brush")),
+        **options,
+    )
+    def picture(n, **size):
+        calls.append(n)
+        return draw(**size)
+
+    for prop in EVENTS:
+        dash_app.callback(Output(f"out-{prop}", "children"), Input("pic", prop))(
+            lambda value: json.dumps(value)
+        )
+    return dash_app
+
+
+def open_events_app(new_context, live_server, dash_app, scale=1):
+    page = new_context(device_scale_factor=scale).new_page()
+    page.goto(live_server(dash_app))
+    wait_for_image(page, "#pic")
+    return page
+
+
+def css_point(page, fx, fy):
+    """The page position of the point at fractions (fx, fy) of the picture."""
+    box = page.locator("#pic").bounding_box()
+    return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+
+
+def data_to_fractions(fig, x, y, axes=0):
+    """Where the data point (x, y) of a drawn figure is, as fractions of the
+    picture from its top left (matplotlib's own transform)."""
+    fig.canvas.draw()  # the layout, as the server drew it
+    px, py = fig.axes[axes].transData.transform((x, y))
+    width, height = fig.get_size_inches() * fig.dpi
+    return px / width, 1 - py / height
+
+
+def reported(page, prop, previous=None):
+    selector = f"#out-{prop}"
+    page.wait_for_function(
+        "([s, p]) => { const t = document.querySelector(s).textContent;"
+        " return t !== '' && t !== 'null' && t !== p; }",
+        arg=[selector, previous or ""],
+    )
+    return json.loads(page.inner_text(selector))
+
+
+def half_a_css_pixel(fig, page, axes=0, log=(False, False)):
+    """Half a CSS pixel of the picture shown, in data units along x and y
+    (for a log axis: as a factor)."""
+    fig.canvas.draw()
+    box = fig.axes[axes].get_position()
+    shown = page.locator("#pic").bounding_box()
+    tolerances = []
+    for (low, high), share, size, is_log in (
+        (fig.axes[axes].get_xlim(), box.width, shown["width"], log[0]),
+        (fig.axes[axes].get_ylim(), box.height, shown["height"], log[1]),
+    ):
+        pixels = share * size
+        if is_log:
+            tolerances.append(math.exp(abs(math.log(high / low)) / pixels / 2))
+        else:
+            tolerances.append(abs(high - low) / pixels / 2)
+    return tolerances
+
+
+def assert_near(value, expected, tolerance, is_log=False):
+    if is_log:
+        assert expected / tolerance <= value <= expected * tolerance, (value, expected)
+    else:
+        assert abs(value - expected) <= tolerance, (value, expected, tolerance)
+
+
+@pytest.mark.parametrize("scale", [1, 2], ids=["1x", "2x"])
+@pytest.mark.parametrize("kind", ["linear", "log", "inverted"])
+def test_a_click_on_a_figure_reports_its_data_coordinates(
+    dash_factory, images, new_context, live_server, kind, scale
+):
+    calls = []
+    dash_app = events_app(dash_factory, images, lambda: figure(kind), calls)
+    page = open_events_app(new_context, live_server, dash_app, scale)
+    fig = figure(kind)
+    log = (kind == "log", kind == "log")
+    tolerance = half_a_css_pixel(fig, page, log=log)
+    points = [(10, 0.1), (500, 50)] if kind == "log" else [(1, 1), (50, 2), (99, -3)]
+    previous = None
+    for x, y in points:
+        page.mouse.click(*css_point(page, *data_to_fractions(fig, x, y)))
+        found = reported(page, "data-click", previous)
+        previous = json.dumps(found)
+        assert (found["axes"], found["row"], found["col"]) == (0, 0, 0)
+        assert_near(found["x"], x, tolerance[0], log[0])
+        assert_near(found["y"], y, tolerance[1], log[1])
+    # The map came with the picture: the generator ran once.
+    assert calls == [1]
+
+
+def test_each_subplot_reports_its_own_axes_row_and_column(
+    dash_factory, images, new_context, live_server
+):
+    dash_app = events_app(dash_factory, images, lambda: figure("subplots"), [])
+    page = open_events_app(new_context, live_server, dash_app, 2)
+    fig = figure("subplots")
+    previous = None
+    for i in range(6):
+        x, y = i + 0.25, 5 * (i + 1)
+        page.mouse.click(*css_point(page, *data_to_fractions(fig, x, y, axes=i)))
+        found = reported(page, "data-click", previous)
+        previous = json.dumps(found)
+        assert (found["axes"], found["row"], found["col"]) == (i, i // 3, i % 3)
+        tolerance = half_a_css_pixel(fig, page, axes=i)
+        assert_near(found["x"], x, tolerance[0])
+        assert_near(found["y"], y, tolerance[1])
+
+
+def test_outside_every_axes_a_click_reports_nothing(
+    dash_factory, images, new_context, live_server
+):
+    dash_app = events_app(dash_factory, images, lambda: figure("linear"), [])
+    page = open_events_app(new_context, live_server, dash_app)
+    page.mouse.click(*css_point(page, 0.01, 0.01))  # the figure's margin
+    page.mouse.click(*css_point(page, *data_to_fractions(figure("linear"), 50, 0)))
+    found = reported(page, "data-click")
+    assert found["n"] == 1 and found["axes"] == 0  # the first click made none
+
+
+def heat_map(width=None, height=None, scale=None):
+    array = np.zeros((200, 300), dtype=np.uint8)
+    return Extent(array, x=(0, 10), y=(0, 1))
+
+
+@pytest.mark.parametrize("scale", [1, 2], ids=["1x", "2x"])
+def test_a_picture_with_an_extent_reports_its_units_at_any_shown_size(
+    dash_factory, images, new_context, live_server, scale
+):
+    # 300 x 200 pixels shown at 450 x 300 CSS pixels.
+    dash_app = events_app(dash_factory, images, heat_map, [], css_width=450)
+    page = open_events_app(new_context, live_server, dash_app, scale)
+    previous = None
+    for x, y in [(2.5, 0.25), (7.5, 0.9)]:
+        page.mouse.click(*css_point(page, x / 10, 1 - y))
+        found = reported(page, "data-click", previous)
+        previous = json.dumps(found)
+        assert found["axes"] is None
+        assert_near(found["x"], x, 10 / 450 / 2)
+        assert_near(found["y"], y, 1 / 300 / 2)
+
+
+def test_a_plain_picture_reports_its_own_pixels(
+    dash_factory, images, new_context, live_server
+):
+    dash_app = events_app(
+        dash_factory, images, lambda: np.zeros((200, 300), np.uint8), [], css_width=150
+    )
+    page = open_events_app(new_context, live_server, dash_app, 2)
+    page.mouse.click(*css_point(page, 0.5, 0.25))
+    found = reported(page, "data-click")
+    # Half a CSS pixel of a picture shown at half its size: one pixel.
+    assert_near(found["x"], 150, 1)
+    assert_near(found["y"], 50, 1)
+
+
+def test_a_responsive_figure_at_ratio_2_reports_data_coordinates(
+    dash_factory, images, new_context, live_server
+):
+    def responsive_figure(width, height, scale):
+        fig = Figure(figsize=(width / (100 * scale), 4), dpi=100 * scale)
+        ax = fig.add_subplot()
+        ax.set_xlim(0, 100)
+        ax.set_ylim(-5, 5)
+        return fig
+
+    dash_app = dash_factory(
+        html.Div(
+            [
+                html.Div(
+                    html.Img(id="pic", style={"width": "100%"}),
+                    style={"width": "500px"},
+                ),
+                html.Pre(id="out-data-click"),
+                html.Div(id="n", children=1),
+            ]
+        )
+    )
+    images.callback(
+        Output("pic", "src"), Input("n", "children"), responsive=True, events=("click",)
+    )(lambda n, width, height, scale: responsive_figure(width, height, scale))
+    dash_app.callback(Output("out-data-click", "children"), Input("pic", "data-click"))(
+        lambda value: json.dumps(value)
+    )
+    page = open_events_app(new_context, live_server, dash_app, 2)
+    fig = responsive_figure(1000, None, 2)
+    page.mouse.click(*css_point(page, *data_to_fractions(fig, 25, 2.5)))
+    found = reported(page, "data-click")
+    tolerance = half_a_css_pixel(fig, page)
+    assert_near(found["x"], 25, tolerance[0])
+    assert_near(found["y"], 2.5, tolerance[1])
+
+
+@pytest.mark.parametrize("brush", ["brush", "brush-x"])
+def test_a_brush_reports_the_dragged_range_and_a_double_click_clears_it(
+    dash_factory, images, new_context, live_server, brush
+):
+    dash_app = events_app(
+        dash_factory, images, lambda: figure("linear"), [], brush=brush
+    )
+    page = open_events_app(new_context, live_server, dash_app)
+    fig = figure("linear")
+    tolerance = half_a_css_pixel(fig, page)
+    page.mouse.move(*css_point(page, *data_to_fractions(fig, 20, -2)))
+    page.mouse.down()
+    page.mouse.move(*css_point(page, *data_to_fractions(fig, 40, 0)), steps=5)
+    page.mouse.move(*css_point(page, *data_to_fractions(fig, 60, 3)), steps=5)
+    assert page.locator("[data-dash-images-brush]").count() == 1  # shown
+    page.mouse.up()
+    found = reported(page, "data-brush")
+    assert page.locator("[data-dash-images-brush]").count() == 0
+    assert found["axes"] == 0
+    assert_near(found["x"][0], 20, tolerance[0])
+    assert_near(found["x"][1], 60, tolerance[0])
+    if brush == "brush":
+        assert_near(found["y"][0], -2, tolerance[1])
+        assert_near(found["y"][1], 3, tolerance[1])
+    else:
+        assert found["y"] is None
+    # The drag was no click.
+    assert page.inner_text("#out-data-click") in ("", "null")
+    page.mouse.dblclick(*css_point(page, 0.5, 0.5))
+    page.wait_for_function(
+        "document.querySelector('#out-data-brush').textContent === 'null'"
+    )
+    assert reported(page, "data-dblclick")["axes"] == 0
+
+
+def test_hover_reports_where_the_pointer_rests(
+    dash_factory, images, new_context, live_server
+):
+    dash_app = events_app(dash_factory, images, lambda: figure("linear"), [])
+    page = open_events_app(new_context, live_server, dash_app)
+    fig = figure("linear")
+    for x in range(10, 60, 5):  # a quick sweep: throttled, the last one wins
+        page.mouse.move(*css_point(page, *data_to_fractions(fig, x, 1)))
+    page.wait_for_timeout(300)
+    found = reported(page, "data-hover")
+    tolerance = half_a_css_pixel(fig, page)
+    assert_near(found["x"], 55, tolerance[0])
+    assert_near(found["y"], 1, tolerance[1])
+
+
+def test_nobody_interacting_costs_no_request(
+    dash_factory, images, new_context, live_server
+):
+    calls = []
+    dash_app = events_app(dash_factory, images, lambda: figure("linear"), calls)
+    page = open_events_app(new_context, live_server, dash_app)
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.wait_for_timeout(300)
+    assert requests == []
+    assert calls == [1]
