@@ -15,6 +15,7 @@ from PIL import Image
 from flask_dash_images import DynamicImages
 from flask_dash_images.dash.clientside import EXPLAINED, FAILED
 
+from .apps import render_jobs
 from .dash_browser import DashBrowser
 
 
@@ -275,3 +276,24 @@ def test_no_probe_without_flasks_debug_and_the_dev_tools_ui(
 def test_the_page_script_names_the_probes_property():
     script = resources.files("flask_dash_images.dash").joinpath("assets/dash_images.js")
     assert f'var FAILED = "{FAILED}";' in script.read_text()
+
+
+def test_the_probe_names_the_error_of_a_generator_in_a_worker_process(
+    dash_factory, images
+):
+    dash_app = dash_factory(
+        dash_html.Div([dcc.Input(id="n", value=2), dash_html.Img(id="img")]),
+        config={"DASH_IMAGES_RENDER_PROCESSES": 1},
+    )
+    images.callback(Output("img", "src"), Input("n", "value"))(render_jobs.fails)
+    dash_app.enable_dev_tools(debug=True)
+    dash_app.server.debug = True
+    try:
+        url = DashBrowser(dash_app).update("img.src", [3])
+        body = html_text(ask_probe(dash_app, url))
+        assert (
+            f"the picture of img failed: ValueError: no picture for 3 ({url})" in body
+        )
+        assert 'render_jobs.py", line' in body  # the worker's traceback
+    finally:
+        dash_app.server.extensions["dash_images"].service.runner.close()

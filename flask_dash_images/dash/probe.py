@@ -26,6 +26,7 @@ from dash.exceptions import PreventUpdate
 from werkzeug.exceptions import HTTPException
 
 from ..core import urls
+from ..core.workers import RemoteError
 from ..exceptions import DynamicImagesError
 from ..views import FAILURE
 from .clientside import EXPLAINED, FAILED
@@ -123,12 +124,18 @@ def explain(dash_app: dash.Dash, image: object, url: object) -> None:
     if code < 400:
         raise PreventUpdate  # it renders now: nothing to show
     cause = environ.get(FAILURE)
-    if isinstance(cause, BaseException) and not isinstance(cause, HTTPException):
+    if isinstance(cause, RemoteError):
+        reason = str(cause)  # the generator's own error, in a worker process
+    elif isinstance(cause, BaseException) and not isinstance(cause, HTTPException):
         reason = f"{type(cause).__name__}: {cause}"  # the generator's own error
     else:
         line = body.decode("utf-8", "replace").strip().partition("\n")[0]
         reason = line if line.startswith(str(code)) else f"{status}: {line}"
-    raise PictureFailed(f"the picture of {image} failed: {reason} ({url})") from (
+    message = f"the picture of {image} failed: {reason} ({url})"
+    if isinstance(cause, RemoteError):
+        # Its frames are the worker's, which no traceback here shows.
+        message += f"\n\nIn the render worker process:\n{cause.trace}"
+    raise PictureFailed(message) from (
         cause if isinstance(cause, BaseException) else None
     )
 
