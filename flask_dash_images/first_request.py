@@ -26,10 +26,13 @@ class FirstRequestSetUp:
     """A ``before_request`` hook, first in the app's list: at the first
     request, sends :data:`~.signals.app_setting_up` under a lock, once.
 
-    After that it costs one attribute read per request, no lock. If a
-    receiver raises, the request fails and the next request tries again, so
-    a set-up error is never skipped by later requests (receivers must be safe
-    to run again).
+    Once done it takes itself off the app's list, so later requests do not
+    pay for it (Flask checks every hook for a coroutine on every request).
+    It puts a new list in place rather than changing the one in use: a
+    request already going through the old list finishes it unchanged, and
+    finds the set-up done. If a receiver raises, the request fails and the
+    next request tries again, so a set-up error is never skipped by later
+    requests (receivers must be safe to run again).
     """
 
     __slots__ = ("_lock", "app", "done")
@@ -46,6 +49,8 @@ class FirstRequestSetUp:
             if not self.done:
                 app_setting_up.send(self.app)
                 self.done = True
+                hooks = self.app.before_request_funcs
+                hooks[None] = [h for h in hooks.get(None, ()) if h is not self]
 
     def __repr__(self) -> str:
         return f"<first-request set-up of {self.app!r}>"

@@ -6,6 +6,9 @@ from __future__ import annotations
 import concurrent.futures
 import logging
 import multiprocessing
+import pathlib
+import subprocess
+import sys
 import threading
 import time
 
@@ -279,3 +282,54 @@ def test_without_a_timeout_a_slow_render_is_answered_when_done(images, app_facto
 def test_bad_render_process_settings_fail_at_init_app(app_factory, key, value):
     with pytest.raises(ConfigurationError, match=key):
         app_factory(**{key: value})
+
+
+SERVER_KILLED_MID_RENDER = """
+import multiprocessing, threading, time
+from flask import Flask
+from flask_dash_images import DynamicImages
+from tests.apps import render_jobs
+
+images = DynamicImages()
+images.generator(name="sleeps")(render_jobs.sleeps)
+app = Flask(__name__)
+app.config.update(DASH_IMAGES_RENDER_PROCESSES=1, DASH_IMAGES_RENDER_TIMEOUT=3600)
+images.init_app(app)
+threading.Thread(
+    target=app.test_client().get,
+    args=("/image_generator/sleeps.png?seconds=3600",),
+    daemon=True,
+).start()
+while not multiprocessing.active_children():
+    time.sleep(0.05)
+time.sleep(0.5)
+print(multiprocessing.active_children()[0].pid, flush=True)
+time.sleep(3600)
+"""
+
+
+def test_a_worker_ends_with_its_server_even_in_the_middle_of_a_render():
+    # gunicorn's graceful timeout, or the kernel out of memory, kills a
+    # server outright: its render workers must not draw on for nobody.
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVER_KILLED_MID_RENDER],
+        stdout=subprocess.PIPE,
+        cwd=pathlib.Path(__file__).parent.parent,
+    )
+    with server:
+        try:
+            worker = int(server.stdout.readline())
+        finally:
+            server.kill()
+    deadline = time.monotonic() + DEADLINE
+    while alive(worker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(worker)
+
+
+def alive(pid):
+    try:
+        state = pathlib.Path(f"/proc/{pid}/stat").read_text().split()[2]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

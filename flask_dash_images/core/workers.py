@@ -31,6 +31,7 @@ import contextvars
 import importlib.util
 import math
 import multiprocessing
+import multiprocessing.connection
 import os
 import pickle
 import signal
@@ -352,10 +353,20 @@ def _start() -> _Worker:
     return _Worker(process, ours)
 
 
+def _end_with(parent: BaseProcess) -> None:
+    multiprocessing.connection.wait([parent.sentinel])
+    os._exit(1)
+
+
 def _serve(conn: Connection) -> None:
     """A worker's life: run jobs until told to stop or the pool is gone."""
     # Ctrl-C and the server's own shutdown are the parent's to handle.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A server killed outright (gunicorn's graceful timeout, out of memory)
+    # never stops its workers: end with it, even in the middle of a job.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
     while True:
         try:
             payload = conn.recv_bytes()
