@@ -18,11 +18,14 @@ MODULES = (
     "route_instructions",
     "full_update",
     "conditional",
+    "process_hot_path",
     "wire_bytes",
     "png_settings",
+    "figure_rate",
     "gunicorn_rps",
     "browser_latency",
     "slider_sweep",
+    "coalescing",
     "nginx_cache",
 )
 

@@ -20,12 +20,19 @@ but a 200, or a 503 for the slow picture, is an error.
 
 Settings: ``before``: DASH_IMAGES_MAX_RENDERS=1000, DASH_IMAGES_RENDER_WAIT=1000,
 no limit, as before render slots existed; ``after``: MAX_RENDERS=2,
-RENDER_WAIT=1 (a CPU-bound generator on a 2-core machine). The generator's
-calls are timed by the app (``SERVED_APP_SPANS``): the most running at once
-in one worker is the figure the slots bound.
+RENDER_WAIT=1 (a CPU-bound generator on a 2-core machine); ``after +
+processes``: the same with DASH_IMAGES_RENDER_PROCESSES=2, so the generator
+burns its CPU in 2 render worker processes per gunicorn worker, away from
+the GIL of the threads that answer; ``after + processes + timeout``: also
+DASH_IMAGES_RENDER_TIMEOUT=1, which under this overload cuts renders short
+(503 at 1 s) and kills and replaces their worker processes. The generator's
+calls are timed by the app (``SERVED_APP_SPANS``; a render killed at the
+timeout records none): the most running at once in one gunicorn worker is the
+figure the slots bound (with processes, each render worker is counted for the
+gunicorn worker whose forkserver forked it, seen in ``/proc`` during the run).
 
 Writes ``bench/results/render_load.txt``; ``--quick`` is a short smoke run
-that only prints. The whole run takes about a minute.
+that only prints. The whole run takes about a minute and a half.
 """
 
 from __future__ import annotations
@@ -72,9 +79,20 @@ class Setting:
     name: str
     max_renders: int
     render_wait: float
+    #: DASH_IMAGES_RENDER_PROCESSES.
+    processes: int = 0
+    #: DASH_IMAGES_RENDER_TIMEOUT (None: no limit).
+    timeout: float | None = None
 
 
-SETTINGS = (Setting("before", 1000, 1000.0), Setting("after", 2, 1.0))
+SETTINGS = (
+    Setting("before", 1000, 1000.0),
+    Setting("after", 2, 1.0),
+    Setting("after + processes", 2, 1.0, processes=2),
+    Setting("after + processes + timeout", 2, 1.0, processes=2, timeout=1.0),
+)
+#: What a 503 for a render over DASH_IMAGES_RENDER_TIMEOUT says.
+TIMED_OUT = b"DASH_IMAGES_RENDER_TIMEOUT"
 
 
 @dataclasses.dataclass
@@ -93,6 +111,10 @@ class Outcome:
     most_per_worker: int = 0
     most_in_all: int = 0
     renders: int = 0
+    #: Slow requests answered 503 at the timeout (the others waited for a slot).
+    timeouts: int = 0
+    #: Render worker processes seen (started) during the run.
+    render_workers: int = 0
 
 
 def run(quick: bool) -> common.Report:
@@ -132,8 +154,13 @@ def measure(
         "SERVED_APP_CACHE": "simple",
         "SERVED_APP_MAX_RENDERS": str(setting.max_renders),
         "SERVED_APP_RENDER_WAIT": str(setting.render_wait),
+        "SERVED_APP_RENDER_PROCESSES": str(setting.processes),
         "SERVED_APP_SPANS": str(spans_file),
     }
+    if setting.timeout is not None:
+        env["SERVED_APP_RENDER_TIMEOUT"] = str(setting.timeout)
+    #: render worker pid -> the gunicorn worker it draws for.
+    owners: dict[int, int] = {}
     outcome = Outcome(setting)
     server = GunicornServer(
         APP,
@@ -165,6 +192,9 @@ def measure(
                     label, problem = kind, None
                     if kind == "slow" and status in (200, 503):
                         label = f"slow {status}"
+                        if status == 503 and TIMED_OUT in reply.data:
+                            with lock:
+                                outcome.timeouts += 1
                     if status != 200 and label != "slow 503":
                         problem = f"{status} {reply.data[:100]!r}"
                     elif status == 200 and params is not None:
@@ -187,7 +217,11 @@ def measure(
         began = time.perf_counter()
         for thread in threads:
             thread.start()
-        time.sleep(seconds)
+        workers = server.worker_pids()
+        while time.perf_counter() - began < seconds:
+            if setting.processes:
+                find_render_workers(workers, owners)
+            time.sleep(0.1)
         stop.set()
         for thread in threads:
             # A slow request sent just before the stop may still be drawing.
@@ -198,11 +232,43 @@ def measure(
     spans = [s for s in read_spans(spans_file) if s.generator == "slow"]
     outcome.renders = len(spans)
     outcome.most_in_all = most_at_once(spans)
-    pids = {span.pid for span in spans}
-    outcome.most_per_worker = max(
-        (most_at_once(s for s in spans if s.pid == pid) for pid in pids), default=0
-    )
+    outcome.render_workers = len(owners)
+    # In a render worker process, a span's pid is that worker's.
+    by_worker = collections.defaultdict(list)
+    for span in spans:
+        by_worker[owners.get(span.pid, span.pid)].append(span)
+    outcome.most_per_worker = max(map(most_at_once, by_worker.values()), default=0)
     return outcome
+
+
+def find_render_workers(workers: list[int], owners: dict[int, int]) -> None:
+    """Note each live render worker process with its gunicorn worker: the
+    children of the gunicorn worker's forkserver."""
+    for worker in workers:
+        for child in children(worker):
+            try:
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"multiprocessing.forkserver" in cmdline:
+                owners.update(dict.fromkeys(children(child), worker))
+
+
+def children(pid: int) -> list[int]:
+    """``pid``'s child processes: from each of its threads' ``children``
+    file in ``/proc`` (a few reads, not a scan of every process, which
+    would take CPU from the server measured)."""
+    found = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return []
+    for task in tasks:
+        try:
+            found += map(int, (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
 
 
 def warm(server: GunicornServer, path: str, workers: int) -> None:
@@ -233,11 +299,14 @@ def report(outcomes: list[Outcome], seconds: float) -> common.Report:
     rows = []
     for o in outcomes:
         lat = o.latencies
+        timeout = o.setting.timeout
         rows.append(
             [
                 o.setting.name,
                 f"{o.setting.max_renders}",
                 f"{o.setting.render_wait:g}",
+                f"{o.setting.processes}",
+                "-" if timeout is None else f"{timeout:g}",
                 ms(lat["fast"], 50),
                 ms(lat["fast"], 99),
                 ms(lat["cached"], 50),
@@ -245,7 +314,9 @@ def report(outcomes: list[Outcome], seconds: float) -> common.Report:
                 f"{len(lat['slow 200'])}",
                 ms(lat["slow 200"], 50),
                 f"{len(lat['slow 503'])}",
+                f"{o.timeouts}",
                 ms(lat["slow 503"], 50),
+                f"{o.render_workers}",
                 f"{o.most_per_worker}",
                 f"{o.most_in_all}",
                 f"{len(o.errors)}",
@@ -256,6 +327,8 @@ def report(outcomes: list[Outcome], seconds: float) -> common.Report:
             "setting",
             "max renders",
             "wait s",
+            "processes",
+            "timeout s",
             "fast p50 ms",
             "fast p99 ms",
             "cached p50 ms",
@@ -263,7 +336,9 @@ def report(outcomes: list[Outcome], seconds: float) -> common.Report:
             "slow 200",
             "slow 200 p50 ms",
             "slow 503",
+            "of them timeouts",
             "slow 503 p50 ms",
+            "render processes",
             "at once, 1 worker",
             "at once, both",
             "errors",
@@ -286,9 +361,15 @@ def report(outcomes: list[Outcome], seconds: float) -> common.Report:
         " a new connection per request.",
         "",
         "before: no limit (the behaviour before render slots); after:"
-        " DASH_IMAGES_MAX_RENDERS=2, DASH_IMAGES_RENDER_WAIT=1. at once: the"
-        " most slow generator calls running at the same moment (the app's"
-        " own timing of each call).",
+        " DASH_IMAGES_MAX_RENDERS=2, DASH_IMAGES_RENDER_WAIT=1; + processes:"
+        " DASH_IMAGES_RENDER_PROCESSES=2 (per gunicorn worker); + timeout:"
+        " DASH_IMAGES_RENDER_TIMEOUT=1. of them timeouts: 503s for a render"
+        " over the timeout (its worker process killed), the rest waited for a"
+        " slot. render processes: render worker processes seen, in both"
+        " gunicorn workers (started, replacements included). at once: the"
+        " most slow generator calls running at the same moment, in one"
+        " gunicorn worker and in both (the app's own timing of each call that"
+        " finished).",
         "",
         table,
         "",

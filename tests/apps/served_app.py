@@ -26,7 +26,17 @@ Environment (all optional):
     ``DASH_IMAGES_CACHE_RETRY``: seconds a failing cache is skipped.
 ``SERVED_APP_MAX_RENDERS``, ``SERVED_APP_RENDER_WAIT``
     ``DASH_IMAGES_MAX_RENDERS`` (generator calls at once per process) and
-    ``DASH_IMAGES_RENDER_WAIT`` (seconds a request waits for a render slot).
+    ``DASH_IMAGES_RENDER_WAIT`` (seconds a request waits for a render slot,
+    or for another request's render of the same picture).
+``SERVED_APP_RENDER_TIMEOUT``
+    ``DASH_IMAGES_RENDER_TIMEOUT``: seconds a render may take before its
+    request gets a 503.
+``SERVED_APP_RENDER_PROCESSES``, ``SERVED_APP_RENDER_MAX_TASKS``
+    ``DASH_IMAGES_RENDER_PROCESSES`` (worker processes that draw; the
+    generators are then called there, and the pids that ``SERVED_APP_CALLS``
+    and ``SERVED_APP_SPANS`` record are theirs) and
+    ``DASH_IMAGES_RENDER_MAX_TASKS`` (renders a worker process does before it
+    is replaced).
 ``SERVED_APP_CALLS``
     a file each generator call appends ``<generator> <pid>`` to when it
     starts: a count of calls that every worker can add to and a test can read.
@@ -39,11 +49,20 @@ The generators: ``swatch`` (the Dash callback's) and ``tile`` (plain Flask),
 deterministic, one colour; ``plot``, a matplotlib figure, not deterministic;
 ``slow`` (not deterministic: every request calls it) and
 ``slow_deterministic`` (identical requests may share a call), a ``tile`` drawn
-after ``seconds`` (at most 5) of sleep, or with ``spin=true`` of CPU time
-burnt in Python (holding the GIL, as a pure-Python drawing would).
+after ``seconds`` (at most 30) of sleep, or with ``spin=true`` of CPU time
+burnt in Python (holding the GIL, as a pure-Python drawing would);
+``stuck``, which never returns (it sleeps, a second at a time, for ever: give
+the app a ``SERVED_APP_RENDER_TIMEOUT``, or the request and its thread stay
+taken), and ``dies``, which kills its own process with SIGKILL, registered
+only with ``SERVED_APP_RENDER_PROCESSES``, where that process is a render
+worker (in the request's thread it would be the server's worker). Every
+generator is a module-level function, which a render worker process gets by
+its module and name; the wrapper that records calls, :class:`Recorded`, is a
+module-level class for the same reason.
 
-Besides the pictures, ``/pid`` answers the worker's pid, every response says
-which worker made it (``X-Served-By``), and a request header
+Besides the pictures, ``/pid`` answers the worker's pid, ``/health`` answers
+``ok`` (neither draws), every response says which worker made it
+(``X-Served-By``), and a request header
 ``X-Test-Delay: <seconds>`` (at most 2) holds a worker busy, so that
 concurrent requests spread over the workers.
 
@@ -57,6 +76,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import time
 import typing as t
 
@@ -72,7 +92,7 @@ if t.TYPE_CHECKING:
 #: The longest ``X-Test-Delay`` honoured, in seconds.
 MAX_DELAY = 2.0
 #: The longest ``seconds`` the slow generators take.
-MAX_SLOW = 5.0
+MAX_SLOW = 30.0
 
 
 def create_app(environ: t.Mapping[str, str] | None = None) -> Flask:
@@ -91,6 +111,9 @@ def create_app(environ: t.Mapping[str, str] | None = None) -> Flask:
         ("SERVED_APP_CACHE_RETRY", "DASH_IMAGES_CACHE_RETRY", float),
         ("SERVED_APP_MAX_RENDERS", "DASH_IMAGES_MAX_RENDERS", int),
         ("SERVED_APP_RENDER_WAIT", "DASH_IMAGES_RENDER_WAIT", float),
+        ("SERVED_APP_RENDER_TIMEOUT", "DASH_IMAGES_RENDER_TIMEOUT", float),
+        ("SERVED_APP_RENDER_PROCESSES", "DASH_IMAGES_RENDER_PROCESSES", int),
+        ("SERVED_APP_RENDER_MAX_TASKS", "DASH_IMAGES_RENDER_MAX_TASKS", int),
     ):
         if environ.get(name):
             server.config[key] = kind(environ[name])
@@ -98,7 +121,9 @@ def create_app(environ: t.Mapping[str, str] | None = None) -> Flask:
     spans_file = environ.get("SERVED_APP_SPANS") or None
 
     def recorded(function: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
-        return _recorded(function, calls_file, spans_file)
+        if calls_file is None and spans_file is None:
+            return function
+        return Recorded(function, calls_file, spans_file)
 
     images = DynamicImages(server, cache=_cache(environ))
     # Registered here, not at import: each app gets its own extension, and
@@ -119,6 +144,9 @@ def create_app(environ: t.Mapping[str, str] | None = None) -> Flask:
     images.generator(name="slow_deterministic", deterministic=True)(
         recorded(slow_deterministic)
     )
+    images.generator(name="stuck")(recorded(stuck))
+    if server.config.get("DASH_IMAGES_RENDER_PROCESSES"):
+        images.generator(name="dies")(recorded(dies))
 
     dash_app = Dash(__name__, server=server)
     dash_app.layout = html.Div(
@@ -144,6 +172,10 @@ def create_app(environ: t.Mapping[str, str] | None = None) -> Flask:
     @server.route("/pid")
     def pid() -> str:
         return str(os.getpid())
+
+    @server.route("/health")
+    def health() -> str:
+        return "ok"
 
     return server
 
@@ -197,36 +229,55 @@ def slow_deterministic(
     return slow(colour, width, height, seconds, spin)
 
 
-def _recorded(
-    function: t.Callable[..., t.Any],
-    calls_file: str | None,
-    spans_file: str | None,
-) -> t.Callable[..., t.Any]:
+def stuck(colour: str, width: int, height: int) -> Image.Image:
+    """Never returns: sleeps a second at a time, for ever (a generator stuck
+    on a call without a timeout)."""
+    while True:
+        time.sleep(1)
+
+
+def dies(colour: str, width: int, height: int) -> Image.Image:
+    """Kills its own process with SIGKILL (a crash in C, the OOM killer).
+    Only for a render worker process: see ``SERVED_APP_RENDER_PROCESSES``."""
+    os.kill(os.getpid(), signal.SIGKILL)
+    raise AssertionError("unreachable")
+
+
+class Recorded:
     """``function``, appending a line to ``calls_file`` when a call starts
     and one to ``spans_file`` when it returns.
 
     The wrapper keeps the function's name and signature (so its guid and its
-    parameters), and is a new object for each app.
+    parameters), and is a new object for each app. A class at the module's
+    top level, not a closure, so that a render worker process gets it by
+    pickle (its class by name, the function by name, the paths by value).
     """
-    if calls_file is None and spans_file is None:
-        return function
 
-    @functools.wraps(function)
-    def record(*args: t.Any, **kwargs: t.Any) -> t.Any:
+    def __init__(
+        self,
+        function: t.Callable[..., t.Any],
+        calls_file: str | None,
+        spans_file: str | None,
+    ) -> None:
+        functools.update_wrapper(self, function)
+        self.function = function
+        self.calls_file = calls_file
+        self.spans_file = spans_file
+
+    def __call__(self, *args: t.Any, **kwargs: t.Any) -> t.Any:
+        name = self.function.__name__
         # O_APPEND: one short write per line, whole, whatever the worker.
-        if calls_file is not None:
-            with open(calls_file, "a", encoding="utf-8") as log:
-                log.write(f"{function.__name__} {os.getpid()}\n")
+        if self.calls_file is not None:
+            with open(self.calls_file, "a", encoding="utf-8") as log:
+                log.write(f"{name} {os.getpid()}\n")
         start = time.monotonic()
         try:
-            return function(*args, **kwargs)
+            return self.function(*args, **kwargs)
         finally:
-            if spans_file is not None:
-                line = f"{function.__name__} {os.getpid()} {start} {time.monotonic()}"
-                with open(spans_file, "a", encoding="utf-8") as log:
+            if self.spans_file is not None:
+                line = f"{name} {os.getpid()} {start} {time.monotonic()}"
+                with open(self.spans_file, "a", encoding="utf-8") as log:
                     log.write(line + "\n")
-
-    return record
 
 
 def _cache(environ: t.Mapping[str, str]) -> t.Any:
