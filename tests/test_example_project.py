@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
 import flask
+import matplotlib
 import numpy as np
 import pytest
 from dash.exceptions import PreventUpdate
@@ -32,8 +33,10 @@ from example_project.pages import (
     formats,
     fractal,
     heatmap,
+    inspect,
     line,
     thumbnails,
+    zoom,
 )
 
 from .conftest import black_share, decode, same_pixels
@@ -55,6 +58,18 @@ DEMOS = {
         (fractal.WIDTH, fractal.HEIGHT),
     ),
     "chart": ("chart-picture.src", [3, 400], None, (chart.WIDTH, chart.HEIGHT)),
+    "inspect": (
+        "inspect-picture.src",
+        ["Paris"],
+        None,
+        (inspect.WIDTH, inspect.HEIGHT),
+    ),
+    "zoom": (
+        "zoom-picture.src",
+        [[-1, 2, 0.5, 2.5]],
+        None,
+        (zoom.WIDTH, zoom.HEIGHT),
+    ),
     "formats": (
         "formats-png.src",
         ["Dendrite"],
@@ -171,8 +186,9 @@ def test_each_demo_serves_its_picture(page, output, inputs, outputs, size):
 def test_every_picture_url_is_built_in_the_browser(dash_app):
     dependencies = dash_app.server.test_client().get("/_dash-dependencies").get_json()
     pictures = [d for d in dependencies if ".src" in d["output"]]
-    # line, fractal, chart, heat map, formats, thumbnails and errors' two.
-    assert len(pictures) == 5 + len(formats.FORMATS) + 2
+    # line, fractal, chart, inspect, heat map, zoom, formats, thumbnails and
+    # errors' two.
+    assert len(pictures) == 7 + len(formats.FORMATS) + 2
     assert all(d["clientside_function"] is not None for d in pictures)
 
 
@@ -286,6 +302,18 @@ def test_a_fractal_view_is_computed_once(page, monkeypatch):
             (formats.WIDTH, formats.HEIGHT),
         ),
         ("errors-polygon.src", [7], {"sides": 10**6}, (errors.SIZE, errors.SIZE)),
+        (
+            "zoom-picture.src",
+            [list(zoom.FULL)],
+            {"view": [1e300, -1e300, "y", None]},
+            (zoom.WIDTH, zoom.HEIGHT),
+        ),
+        (
+            "inspect-picture.src",
+            [""],
+            {"selected": {"name": ["Paris"]}},
+            (inspect.WIDTH, inspect.HEIGHT),
+        ),
         ("line-picture.src", [5, 5], {"x": None, "y": "x"}, (line.SIZE, line.SIZE)),
         (
             THUMB,
@@ -330,6 +358,273 @@ def test_the_error_demo_fails_as_labelled_while_the_page_keeps_working(
     assert b"on purpose (error" not in response.data  # no traceback for the client
     healthy = page.get(page.update("errors-polygon.src", [6]))
     assert healthy.status_code == 200 and healthy.mimetype == "image/png"
+
+
+def call(
+    client: t.Any,
+    outputs: t.Sequence[str],
+    inputs: t.Mapping[str, t.Any],
+    state: t.Mapping[str, t.Any] | None = None,
+    changed: str | None = None,
+) -> list[t.Any] | None:
+    """The outputs of a server callback with two or more, posted as
+    dash-renderer posts it: ``"id.property"`` names, values by name,
+    ``changed`` the input that fired (``dash.ctx.triggered_id``). ``None``
+    where the callback left them as they were."""
+
+    def specs(values: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]:
+        return [
+            {"id": name.rpartition(".")[0], "property": name.rpartition(".")[2]}
+            | {"value": value}
+            for name, value in values.items()
+        ]
+
+    response = client.post(
+        "/_dash-update-component",
+        json={
+            "output": ".." + "...".join(outputs) + "..",
+            "outputs": [
+                {"id": name.rpartition(".")[0], "property": name.rpartition(".")[2]}
+                for name in outputs
+            ],
+            "inputs": specs(inputs),
+            "state": specs(state or {}),
+            "changedPropIds": [changed] if changed else [],
+        },
+    )
+    if response.status_code == 204:
+        return None
+    assert response.status_code == 200, response.get_data(as_text=True)
+    result = response.get_json()["response"]
+    return [
+        result[name.rpartition(".")[0]][name.rpartition(".")[2]] for name in outputs
+    ]
+
+
+@pytest.fixture
+def few_points(monkeypatch: pytest.MonkeyPatch) -> t.Iterator[t.Callable[..., None]]:
+    """``few_points(x, y)``: the Zoom page draws these points instead of its
+    ten million, until the test ends."""
+
+    def use(x: t.Any, y: t.Any) -> None:
+        points = (np.asarray(x, np.float32), np.asarray(y, np.float32))
+        monkeypatch.setattr(zoom, "_points", points)
+        zoom.histogram.cache_clear()
+
+    yield use
+    zoom.histogram.cache_clear()
+
+
+def test_the_zoom_picture_bins_points_as_histogram2d_does(few_points):
+    view = (-1.0, 2.0, 0.5, 2.5)
+    width, height = zoom.WIDTH, zoom.HEIGHT
+    # Points in known pixels, at most 0.4 of a pixel from their centres (no
+    # rounding can move one across an edge), and four outside the view.
+    rng = np.random.default_rng(0)
+    column = rng.integers(0, width, 20_000)
+    row = rng.integers(0, height, 20_000)
+    wobble = rng.uniform(-0.4, 0.4, (2, 20_000))
+    x = view[0] + (column + 0.5 + wobble[0]) * (view[1] - view[0]) / width
+    y = view[3] - (row + 0.5 + wobble[1]) * (view[3] - view[2]) / height
+    x = np.concatenate([x, [-1.5, 2.5, 0.0, 0.0]])
+    y = np.concatenate([y, [1.0, 1.0, 0.25, 2.75]])
+    few_points(x, y)
+
+    counts = zoom.histogram(view)
+    expected = np.zeros((height, width), int)
+    np.add.at(expected, (row, column), 1)
+    assert counts.shape == (height, width) and (counts == expected).all()
+    # np.histogram2d's bins, with y up: transposed, and row 0 at the top.
+    x32, y32 = zoom.points()
+    bins, _, _ = np.histogram2d(
+        x32, y32, bins=(width, height), range=(view[:2], view[2:])
+    )
+    assert (counts == bins.T[::-1]).all()
+
+
+def test_the_zoom_picture_is_upright_with_its_view_as_its_extent(few_points):
+    view = (-1.0, 2.0, 0.5, 2.5)
+    # Two points in the top left pixel, one in the bottom right one.
+    few_points([-0.999, -0.999, 1.999], [2.499, 2.499, 0.501])
+    picture = zoom.density(list(view))
+    assert (picture.x, picture.y) == (view[:2], view[2:])
+    assert picture.picture.size == (zoom.WIDTH, zoom.HEIGHT)
+    rgb = np.asarray(picture.picture.convert("RGB"))
+    colours = matplotlib.colormaps[zoom.COLOUR_MAP]
+    brightest, none = (colours(v, bytes=True)[:3] for v in (1.0, 0.0))
+    assert tuple(rgb[0, 0]) == brightest
+    assert tuple(rgb[-1, -1]) not in (brightest, none)  # log(2) / log(3) of it
+    assert (rgb[1:-1] == none).all()
+
+
+def test_the_zoom_draws_ten_million_points():
+    counts = zoom.histogram(zoom.FULL)
+    # Nearly all of them fall in the whole view.
+    assert 0.999 * zoom.POINTS < counts.sum() <= zoom.POINTS
+    x, y = zoom.points()
+    assert len(x) == len(y) == zoom.POINTS and x.dtype == y.dtype == np.float32
+    assert zoom.points() is zoom.points()  # made once
+
+
+NARROW_X = (zoom.FULL[1] - zoom.FULL[0]) / zoom.MAX_ZOOM
+NARROW_Y = (zoom.FULL[3] - zoom.FULL[2]) / zoom.MAX_ZOOM
+
+
+@pytest.mark.parametrize(
+    ("view", "bounded"),
+    [
+        # Inside the whole view: exactly as it is (every brushed region).
+        ([-1, 2.123456789, 0.5, 2.5], (-1, 2.123456789, 0.5, 2.5)),
+        ([2, -1, 2.5, 0.5], (-1, 2, 0.5, 2.5)),
+        ([-100, 100, -1e300, 1e300], zoom.FULL),
+        # Too narrow: widened around its middle; outside: at the nearest edge.
+        (
+            [1, 1, 2, 2],
+            (1 - NARROW_X / 2, 1 + NARROW_X / 2, 2 - NARROW_Y / 2, 2 + NARROW_Y / 2),
+        ),
+        ([50, 60, -9, -8], (6 - NARROW_X, 6, -4, -4 + NARROW_Y)),
+        (None, zoom.FULL),
+        ("view", zoom.FULL),
+        ([1, 2, 3], zoom.FULL),
+        ([True, 2, 3, 4], zoom.FULL),
+        ([1, 2, 3, "4"], zoom.FULL),
+    ],
+)
+def test_a_zoom_view_from_a_url_is_bounded(view, bounded):
+    assert zoom.bounded_view(view) == pytest.approx(bounded, abs=1e-12)
+
+
+ZOOM_MOVE = ("zoom-view.data", "zoom-history.data")
+ZOOM_INPUTS = ("zoom-picture.data-brush", "zoom-back.n_clicks", "zoom-whole.n_clicks")
+
+
+def zoom_move(
+    client: t.Any, changed: str, value: t.Any, view: t.Any, history: t.Any
+) -> list[t.Any] | None:
+    """The Zoom page's view and history after ``changed`` became ``value``."""
+    inputs = dict.fromkeys(ZOOM_INPUTS) | {changed: value}
+    state = dict(zip(ZOOM_MOVE, (view, history), strict=True))
+    return call(client, ZOOM_MOVE, inputs, state, changed)
+
+
+def test_a_brush_sets_the_zoom_view_and_a_double_click_clears_it(dash_app):
+    client = dash_app.server.test_client()
+    full, region = list(zoom.FULL), [-1.25, 2.0625, 0.5, 2.5]
+    brush = {"x": region[:2], "y": region[2:], "axes": None, "n": 1}
+    # A brush: exactly that region.
+    moved = zoom_move(client, "zoom-picture.data-brush", brush, full, [])
+    assert moved == [region, [full]]
+    # A double-click clears the brush: the whole view.
+    moved = zoom_move(client, "zoom-picture.data-brush", None, region, [full])
+    assert moved == [full, [full, region]]
+    # Back: the view before.
+    moved = zoom_move(client, "zoom-back.n_clicks", 1, full, [full, region])
+    assert moved == [region, [full]]
+    # Nothing to do: the picture stays as it is.
+    assert zoom_move(client, "zoom-whole.n_clicks", 1, full, [region]) is None
+    assert zoom_move(client, "zoom-back.n_clicks", 2, full, []) is None
+
+
+def test_a_band_brushed_across_keeps_the_other_axis():
+    view = [-1.0, 2.0, 0.5, 2.5]
+    band = {"x": [0.0, 1.0], "y": None, "axes": None, "n": 3}
+    target, _ = zoom.navigate("zoom-picture", band, view, [])
+    assert target == [0.0, 1.0, 0.5, 2.5]
+    # A brush from a hand-made request: nothing to do.
+    with pytest.raises(PreventUpdate):
+        zoom.navigate("zoom-picture", {"x": 5, "y": "ab"}, view, [])
+    # A history from a hand-edited page: bounded, and kept short.
+    _, history = zoom.navigate("zoom-picture", band, view, [["x"]] * 99)
+    assert len(history) == zoom.HISTORY and history[0] == list(zoom.FULL)
+
+
+ZOOM_TEXT = (
+    "zoom-range.children",
+    "zoom-points.children",
+    "zoom-factor.children",
+    "zoom-back.disabled",
+)
+TIMES = "\N{MULTIPLICATION SIGN}"
+
+
+def test_the_zoom_page_says_what_it_shows(dash_app, few_points):
+    few_points([1.0004, 1.0005, 3.0], [2.0003, 2.0004, 0.0])
+    client = dash_app.server.test_client()
+    shown = call(
+        client,
+        ZOOM_TEXT,
+        {"zoom-view.data": [1.0, 1.0012, 2.0, 2.0008], "zoom-history.data": [[0]]},
+    )
+    assert shown == [
+        "x 1.000000 to 1.001200, y 2.000000 to 2.000800",
+        "2 of 10,000,000",
+        f"{TIMES}10,000 across, {TIMES}10,000 up",
+        False,
+    ]
+    assert zoom.describe(zoom.FULL)[::2] == (
+        "x -6.00 to 6.00, y -4.00 to 4.00",
+        f"{TIMES}1 across, {TIMES}1 up",
+    )
+
+
+INSPECT_PICK = ("inspect-selected.data", "inspect-city.children")
+
+
+def test_a_click_picks_the_nearest_city_within_reach(dash_app):
+    client = dash_app.server.test_client()
+    sydney = inspect.BY_NAME["Sydney"]
+    # Half the reach off, along the longitude.
+    near = sydney.longitude + inspect.REACH / 2 * 360
+    click = {"x": near, "y": sydney.latitude, "axes": 0, "row": 0, "col": 0, "n": 1}
+    selected, details = call(
+        client,
+        INSPECT_PICK,
+        {"inspect-picture.data-click": click},
+        changed="inspect-picture.data-click",
+    )
+    assert selected == "Sydney"
+    assert text_of(details) == "Sydney , Australia  33.87° S, 151.21° E"
+    # Far from every city: none.
+    assert inspect.pick({"x": -150, "y": -45, "axes": 0}) == (
+        "",
+        "No city near 45.0° S, 150.0° W: click on a dot.",
+    )
+    # A click on any city picks that one.
+    for city in inspect.CITIES:
+        assert inspect.pick({"x": city.longitude, "y": city.latitude})[0] == city.name
+
+
+@pytest.mark.parametrize("click", [None, {}, {"x": "a", "y": 1}, {"x": 1}, [1, 2]])
+def test_a_click_that_is_no_point_changes_nothing(dash_app, click):
+    client = dash_app.server.test_client()
+    inputs = {"inspect-picture.data-click": click}
+    assert call(client, INSPECT_PICK, inputs, changed=next(iter(inputs))) is None
+
+
+@pytest.mark.parametrize(
+    ("x", "y"), [(2.35, 48.86), (-157.86, 21.31), (151.21, -33.87), (-0.04, -0.06)]
+)
+def test_hovering_shows_the_place_in_the_browser_as_python_writes_it(page, x, y):
+    hover = {"x": x, "y": y, "axes": 0, "row": 0, "col": 0, "n": 7}
+    assert page.update("inspect-pointer.children", [hover]) == inspect.place(y, x)
+
+
+def test_no_hover_leaves_the_pointer_text(page):
+    with pytest.raises(PreventUpdate):
+        page.update("inspect-pointer.children", [None])
+
+
+def test_every_inspect_picture_has_its_axes_in_the_same_place(page):
+    # The browser maps clicks with each picture's own axes; fixed margins
+    # keep them put, whichever city is labelled.
+    maps = set()
+    for name in ("", "Paris", "Auckland", "Reykjavík", "Honolulu"):
+        response = page.get(page.update("inspect-picture.src", [name]))
+        assert response.status_code == 200
+        maps.add(response.headers["X-Dash-Images-Map"])
+    (only,) = maps
+    (axes,) = json.loads(only)["axes"]
+    assert (axes["x"], axes["y"]) == (list(inspect.LONGITUDES), list(inspect.LATITUDES))
 
 
 def test_the_flask_page_images_load(dash_app):

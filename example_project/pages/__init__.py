@@ -12,7 +12,17 @@ from __future__ import annotations
 
 import typing as t
 
-from . import chart, errors, formats, fractal, heatmap, line, thumbnails
+from . import (
+    chart,
+    errors,
+    formats,
+    fractal,
+    heatmap,
+    inspect,
+    line,
+    thumbnails,
+    zoom,
+)
 
 if t.TYPE_CHECKING:
     import dash
@@ -35,7 +45,9 @@ PAGES: tuple[Page, ...] = (
     line,
     fractal,
     chart,
+    inspect,
     heatmap,
+    zoom,
     formats,
     thumbnails,
     errors,

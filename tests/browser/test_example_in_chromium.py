@@ -6,7 +6,10 @@ changes what the browser shows, read back pixel by pixel; a key press on the
 fractal's Centre sliders moves the view a visible step, and a zoom from the
 whole set finds more than black; a failing generator breaks only its own
 picture; a high-density screen loads the heat map's 2x picture, and only
-that one; the sliders' value tooltips cover no other control.
+that one; the sliders' value tooltips cover no other control. Pointer
+events: a region brushed on the Zoom picture becomes its view (and a
+double-click the whole view again), and a click on a city of the Inspect
+scatter names it.
 """
 
 from __future__ import annotations
@@ -30,9 +33,12 @@ from example_project.pages import (
     formats,
     fractal,
     heatmap,
+    inspect,
     line,
     thumbnails,
+    zoom,
 )
+from flask_dash_images.core.render import to_image
 
 from ..conftest import black_share, same_pixels
 from .helpers import (
@@ -68,7 +74,9 @@ PICTURES: dict[str, dict[str, tuple[int, int]]] = {
     line.PATH: {"line-picture": (line.SIZE, line.SIZE)},
     fractal.PATH: {"fractal-picture": (fractal.WIDTH, fractal.HEIGHT)},
     chart.PATH: {"chart-picture": (chart.WIDTH, chart.HEIGHT)},
+    inspect.PATH: {"inspect-picture": (inspect.WIDTH, inspect.HEIGHT)},
     heatmap.PATH: {"heatmap-picture": (heatmap.WIDTH, heatmap.HEIGHT)},
+    zoom.PATH: {"zoom-picture": (zoom.WIDTH, zoom.HEIGHT)},
     formats.PATH: {
         f"formats-{name}": (formats.WIDTH, formats.HEIGHT) for name in formats.FORMATS
     },
@@ -453,6 +461,117 @@ def test_a_failing_generator_shows_its_status_and_the_page_keeps_working(visit):
     page.get_by_label(errors.BEHAVIOURS["draw"]).check()
     wait_for_image(page, "#errors-picture", src=drawn.src)
     assert same_pixels(read_image(page, "#errors-picture"), errors.fragile("draw"))
+    assert_no_console_errors(page)
+
+
+def picture_point(
+    page: Page, selector: str, fx: float, fy: float
+) -> tuple[float, float]:
+    """Where the point at fractions (fx, fy) of a picture is, from its top
+    left, in the page's CSS pixels: inside the border of the ``<img>``'s
+    content box, which is what the picture fills."""
+    page.locator(selector).scroll_into_view_if_needed()
+    left, top, width, height = page.locator(selector).evaluate(
+        """(img) => {
+            const box = img.getBoundingClientRect();
+            return [box.left + img.clientLeft, box.top + img.clientTop,
+                    img.clientWidth, img.clientHeight];
+        }"""
+    )
+    return left + fx * width, top + fy * height
+
+
+def test_brushing_zooms_in_and_a_double_click_shows_the_whole_view(visit):
+    from playwright.sync_api import expect
+
+    page = visit(zoom.PATH)
+    first = wait_for_image(page, "#zoom-picture")
+    assert query_values(first.src) == {"view": list(zoom.FULL)}
+    whole = read_image(page, "#zoom-picture")
+    assert same_pixels(whole, zoom.density(zoom.FULL).picture)
+    expect(page.locator("#zoom-range")).to_have_text(zoom.describe(zoom.FULL)[0])
+
+    # Drag from a quarter across and a fifth down to 60% across and 70% down.
+    (fx0, fy0), (fx1, fy1) = (0.25, 0.2), (0.6, 0.7)
+    page.mouse.move(*picture_point(page, "#zoom-picture", fx0, fy0))
+    page.mouse.down()
+    page.mouse.move(*picture_point(page, "#zoom-picture", fx1, fy1), steps=8)
+    page.mouse.up()
+    zoomed = wait_for_image(page, "#zoom-picture", changed_from=first.src)
+    # The URL carries the region brushed, to half a CSS pixel of the
+    # picture (shown at its natural size: 600 CSS pixels for 12 units).
+    x0, x1, y0, y1 = zoom.FULL
+    view = query_values(zoomed.src)["view"]
+    expected = [
+        x0 + fx0 * (x1 - x0),
+        x0 + fx1 * (x1 - x0),
+        y1 - fy1 * (y1 - y0),
+        y1 - fy0 * (y1 - y0),
+    ]
+    half_pixel = (x1 - x0) / zoom.WIDTH / 2
+    assert view == pytest.approx(expected, abs=half_pixel)
+    shown = read_image(page, "#zoom-picture")
+    assert not same_pixels(shown, whole)
+    assert same_pixels(shown, zoom.density(view).picture)
+    expect(page.locator("#zoom-range")).to_have_text(zoom.describe(view)[0])
+
+    # A double-click: the whole view's URL again, then Back to the region.
+    page.mouse.dblclick(*picture_point(page, "#zoom-picture", 0.5, 0.5))
+    wait_for_image(page, "#zoom-picture", src=first.src)
+    assert same_pixels(read_image(page, "#zoom-picture"), whole)
+    page.click("#zoom-back")
+    wait_for_image(page, "#zoom-picture", src=zoomed.src)
+    assert same_pixels(read_image(page, "#zoom-picture"), shown)
+    assert_no_console_errors(page)
+
+
+def data_to_fractions(figure: t.Any, x: float, y: float) -> tuple[float, float]:
+    """Where the data point (x, y) of a figure's first axes is drawn, as
+    fractions of the picture from its top left (matplotlib's transform)."""
+    figure.canvas.draw()
+    px, py = figure.axes[0].transData.transform((x, y))
+    width, height = figure.get_size_inches() * figure.dpi
+    return px / width, 1 - py / height
+
+
+def test_a_click_on_a_city_names_it_and_hover_reads_the_pointer(visit):
+    from playwright.sync_api import expect
+
+    page = visit(inspect.PATH)
+    first = wait_for_image(page, "#inspect-picture")
+    assert query_values(first.src) == {"selected": ""}
+    figure = inspect.scatter("")
+    src = first.src
+    for name in ("Paris", "Sydney"):
+        city = inspect.BY_NAME[name]
+        at = data_to_fractions(figure, city.longitude, city.latitude)
+        page.mouse.click(*picture_point(page, "#inspect-picture", *at))
+        expect(page.locator("#inspect-name")).to_have_text(name)
+        expect(page.locator("#inspect-city")).to_contain_text(city.country)
+        # The picture rings the city chosen.
+        src = wait_for_image(page, "#inspect-picture", changed_from=src).src
+        assert query_values(src) == {"selected": name}
+        drawn = to_image(inspect.scatter(name))
+        assert same_pixels(read_image(page, "#inspect-picture"), drawn)
+
+    # Far from every city: none chosen, the first picture again.
+    at = data_to_fractions(figure, -150, -45)
+    page.mouse.click(*picture_point(page, "#inspect-picture", *at))
+    expect(page.locator("#inspect-city")).to_have_text(
+        f"No city near {inspect.place(-45, -150)}: click on a dot."
+    )
+    wait_for_image(page, "#inspect-picture", src=first.src)
+
+    # Hover: the pointer's place, to a tenth of a degree (a CSS pixel here is
+    # about 0.6 of a degree of longitude and 0.6 of latitude).
+    page.mouse.move(*picture_point(page, "#inspect-picture", *at))
+    at = data_to_fractions(figure, 100, -20)
+    page.mouse.move(*picture_point(page, "#inspect-picture", *at), steps=4)
+    pointer = page.locator("#inspect-pointer")
+    expect(pointer).to_have_text(re.compile(r"S, .*E$"))
+    page.wait_for_timeout(300)  # throttled: the last position wins
+    latitude, longitude = map(float, re.findall(r"[\d.]+", pointer.inner_text()))
+    assert (latitude, longitude) == pytest.approx((20, 100), abs=0.7)
     assert_no_console_errors(page)
 
 
