@@ -116,9 +116,16 @@ def check_alt(alt: object, params: t.Sequence[str], label: str) -> None:
     if not isinstance(alt, str):
         raise RegistrationError(f"{label}: alt must be text, not {alt!r}")
     try:
-        names = [name for _, name, _, _ in string.Formatter().parse(alt) if name]
+        fields = [f for f in string.Formatter().parse(alt) if f[1] is not None]
     except ValueError as error:
         raise RegistrationError(f"{label}: alt={alt!r}: {error}") from None
+    for _, name, spec, conversion in fields:
+        if not name or spec or conversion:
+            raise RegistrationError(
+                f"{label}: alt={alt!r}: use plain {{name}} fields (no {{}},"
+                " conversions or format specs)"
+            )
+    names = [name for _, name, _, _ in fields]
     unknown = [n for n in names if n not in params]
     if unknown:
         raise RegistrationError(

@@ -12,6 +12,7 @@ URLs. Then Dash's own set-up runs, under the same lock. Nothing is taken from
 
 from __future__ import annotations
 
+import string
 import typing as t
 
 import flask
@@ -94,8 +95,15 @@ def _register(dash_app: dash.Dash, state: AppState, record: DashCallback) -> Non
     blocks = [True] * len(box) + [
         isinstance(d, Input) and not record.allow_none for d in record.inputs_and_states
     ]
-    # With hidpi, the image's srcSet offers the 2x picture beside src.
-    outputs = [output, Output(component, "srcSet")] if spec.hidpi else output
+    # With hidpi, the image's srcSet offers the 2x picture beside src; with
+    # alt, its alt text says what the picture shows.
+    alt = alt_parts(record)
+    listed = [
+        output,
+        *[Output(component, "srcSet")] * spec.hidpi,
+        *[Output(component, "alt")] * (alt is not None),
+    ]
+    outputs = listed if len(listed) > 1 else output
     if spec.responsive:
         dash_app.clientside_callback(  # type: ignore[no-untyped-call]
             MEASURE_FUNCTION, Output(component, BOX), Input(component, "id")
@@ -112,15 +120,28 @@ def _register(dash_app: dash.Dash, state: AppState, record: DashCallback) -> Non
             blocks,
             spec.hidpi,
             spec.responsive,
+            alt,
         )
         dash_app.clientside_callback(  # type: ignore[no-untyped-call]
             script, outputs, *dependencies, **dash_options
         )
     else:
         builder = url_builder(
-            state, spec, dash_app.config.requests_pathname_prefix, spread, blocks
+            state, spec, dash_app.config.requests_pathname_prefix, spread, blocks, alt
         )
         dash_app.callback(outputs, *dependencies, **dash_options)(builder)
+
+
+def alt_parts(record: DashCallback) -> list[tuple[str, str | None]] | None:
+    """The callback's alt text as ``(literal, parameter name or None)``
+    parts, for the URL builders to fill in; ``None`` without ``alt``. Its
+    fields are plain ``{name}``s of the generator's parameters (checked at
+    decoration: :func:`..records.check_alt`)."""
+    if record.alt is None:
+        return None
+    return [
+        (literal, name) for literal, name, _, _ in string.Formatter().parse(record.alt)
+    ]
 
 
 def is_all(dependency: t.Any) -> bool:

@@ -2,7 +2,7 @@
 
 Used where a Dash app's URLs are built on the server (``clientside=False``,
 or an app that signs Dash URLs); the browser's builder is
-:mod:`.clientside`. Both write the same URLs.
+:mod:`.clientside`. Both write the same URLs and alt texts.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import dash
 import flask
 from dash import exceptions as dash_exceptions
 
-from ..core import urls
+from ..core import codec, urls
 from ..core.logs import escape
 from ..core.registry import HEIGHT, SCALE, WIDTH
 from ..exceptions import UrlBuildError
@@ -31,16 +31,22 @@ def url_builder(
     root: str,
     spread: list[bool] | None,
     blocks: list[bool],
+    alt: t.Sequence[tuple[str, str | None]] | None = None,
 ) -> t.Callable[..., t.Any]:
-    """A Dash callback function from the dependencies' values to the URL
-    (or ``[src, srcSet]`` with hidpi; a list per output with ``ALL``).
+    """A Dash callback function from the dependencies' values to the URL,
+    or a list: ``src``, then ``srcSet`` with hidpi, then ``alt`` with
+    ``alt``; with ``ALL``, a list of images per output.
 
     :param state: the state of the Dash app's server.
     :param root: the Dash app's ``requests_pathname_prefix``: where the
         browser finds its pictures.
     :param spread: for an ``ALL`` output, which values are ``ALL`` too.
     :param blocks: which values leave the picture as it is when ``None``.
+    :param alt: the alt text as ``(literal, parameter name or None)``
+        parts; each value is written as in the URL (a string as it is), the
+        browser's builder writes the same text.
     """
+    outputs = 1 + spec.hidpi + (alt is not None)
     path = f"{root}{urls.ROUTE[1:]}{spec.guid}.{spec.extension}"
 
     def url(values: t.Sequence[t.Any]) -> str:
@@ -50,15 +56,34 @@ def url_builder(
     def blocked(values: t.Sequence[t.Any]) -> bool:
         return any(b and v is None for b, v in zip(blocks, values, strict=True))
 
-    def urls_for(values: t.Sequence[t.Any]) -> t.Any:
+    def written(value: t.Any) -> str:
+        # As the URL writes it (the URL holds it, so JSON has it); a string
+        # as it is.
+        return value if isinstance(value, str) else codec.dumps(value)
+
+    def text(
+        parts: t.Sequence[tuple[str, str | None]], values: t.Sequence[t.Any]
+    ) -> str:
+        named = dict(zip(spec.params, values, strict=True))
+        return "".join(
+            literal + ("" if name is None else written(named[name]))
+            for literal, name in parts
+        )
+
+    def urls_for(values: t.Sequence[t.Any]) -> list[t.Any]:
+        """One image's values, one per output."""
         if spec.responsive:
             box, *own = values
             if not isinstance(box, dict):
                 raise UrlBuildError(f"{spec.label}: the image's box is {box!r}")
             values = [*own, box.get(WIDTH), box.get(HEIGHT), box.get(SCALE)]
-        if not spec.hidpi:
-            return url(values)
-        return url([*values, 1]), f"{url([*values, 2])} 2x"
+        carried = [*values, 1] if spec.hidpi else list(values)
+        out = [url(carried)]
+        if spec.hidpi:
+            out.append(f"{url([*values, 2])} 2x")
+        if alt is not None:
+            out.append(text(alt, carried))
+        return out
 
     def build(*values: t.Any) -> t.Any:
         try:
@@ -77,10 +102,12 @@ def url_builder(
         if spread is None:
             if blocked(values):
                 raise dash_exceptions.PreventUpdate
-            return urls_for(values)
+            own = urls_for(values)
+            return own if outputs > 1 else own[0]
         # Output with ALL: one picture per matched image; inputs with ALL give
         # picture i their item i, the other inputs are shared.
-        count = len(dash.ctx.outputs_list[0] if spec.hidpi else dash.ctx.outputs_list)
+        listed = dash.ctx.outputs_list
+        count = len(listed[0] if outputs > 1 else listed)
         for value, spreads in zip(values, spread, strict=True):
             if spreads and (not isinstance(value, list) or len(value) != count):
                 got = f"{len(value)} values" if isinstance(value, list) else "no list"
@@ -88,16 +115,16 @@ def url_builder(
                     f"{spec.label}: {count} images but {got} for an ALL input;"
                     " match the components one to one"
                 )
-        unchanged = (dash.no_update, dash.no_update) if spec.hidpi else dash.no_update
-        per_image: list[t.Any] = []
+        unchanged = [dash.no_update] * outputs
+        per_image: list[list[t.Any]] = []
         for i in range(count):
             own = [v[i] if s else v for v, s in zip(values, spread, strict=True)]
             per_image.append(unchanged if blocked(own) else urls_for(own))
-        if not spec.hidpi:
-            return per_image
-        # Dash wants one list per output: [srcs], [srcSets] (both empty when
-        # the pattern matches no image).
-        return [[src for src, _ in per_image], [srcset for _, srcset in per_image]]
+        if outputs == 1:
+            return [image[0] for image in per_image]
+        # Dash wants one list per output: [srcs], [srcSets], [alts] (all empty
+        # when the pattern matches no image).
+        return [[image[k] for image in per_image] for k in range(outputs)]
 
     build.__name__ = build.__qualname__ = f"image_url_{spec.guid}"
     return build

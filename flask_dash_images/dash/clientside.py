@@ -73,31 +73,67 @@ _TEMPLATE = """function () {
       return b && (v === null || v === undefined || v !== v);
     });
   }
-  function url(vals, scale) {
-    // With responsive, the first value is the image's box.
+  // The URL's parameters, [name, value] in order. With responsive, the
+  // first value is the image's box.
+  function carried(vals, scale) {
     var own = spec.responsive ? vals.slice(1) : vals;
-    var pairs = spec.names.map(function (name, i) {
-      return enc(name) + "=" + enc(canon(own[i]));
-    });
+    var pairs = spec.names.map(function (name, i) { return [name, own[i]]; });
     if (spec.responsive) {
-      pairs.push("width=" + enc(canon(vals[0].width)),
-                 "height=" + enc(canon(vals[0].height)),
-                 "scale=" + enc(canon(vals[0].scale)));
+      pairs.push(["width", vals[0].width], ["height", vals[0].height],
+                 ["scale", vals[0].scale]);
     }
-    if (spec.hidpi) { pairs.push("scale=" + scale); }
-    if (version) { pairs.push("_v=" + enc(version)); }
-    return prefix + spec.path + (pairs.length ? "?" + pairs.join("&") : "");
+    if (spec.hidpi) { pairs.push(["scale", scale]); }
+    return pairs;
   }
-  function urls(vals) {
-    if (blocked(vals)) { return spec.hidpi ? [unchanged, unchanged] : unchanged; }
-    return spec.hidpi ? [url(vals, 1), url(vals, 2) + " 2x"] : url(vals);
+  function url(pairs) {
+    var query = pairs.map(function (p) { return enc(p[0]) + "=" + enc(canon(p[1])); });
+    if (version) { query.push("_v=" + enc(version)); }
+    return prefix + spec.path + (query.length ? "?" + query.join("&") : "");
   }
+  // The alt text: the template's parts, each value as the URL writes it (a
+  // string as it is).
+  function alt(pairs) {
+    var named = {};
+    pairs.forEach(function (p) { named[p[0]] = p[1]; });
+    return spec.alt.map(function (part) {
+      var v = named[part[1]];
+      return part[0] + (part[1] === null ? "" : typeof v === "string" ? v : canon(v));
+    }).join("");
+  }
+  // One image's values, one per output (src, then srcSet, then alt).
+  function props(vals) {
+    if (blocked(vals)) { return spec.props.map(function () { return unchanged; }); }
+    var pairs = carried(vals, 1);
+    var out = [url(pairs)];
+    if (spec.hidpi) { out.push(url(carried(vals, 2)) + " 2x"); }
+    if (spec.alt) { out.push(alt(pairs)); }
+    return out;
+  }
+  // While the image with this id is loading a picture, its new values wait
+  // for it (the page script sets them when it has loaded or failed): at most
+  // one request in flight per image, the latest values win.
+  var images = window.dashImages;
+  function held(id, out) {
+    if (!images || !images.hold || out[0] === unchanged || id === undefined) {
+      return out;
+    }
+    var set = {};
+    spec.props.forEach(function (p, k) { set[p] = out[k]; });
+    return images.hold(id, set) ? out.map(function () { return unchanged; }) : out;
+  }
+  function idOf(output) {
+    return output && typeof output === "object" ? output.id : undefined;
+  }
+  var outputs = (dash_clientside.callback_context || {}).outputs_list;
+  var many = spec.props.length > 1;
   if (!spec.spread) {
     if (blocked(values)) { throw window.dash_clientside.PreventUpdate; }
-    return urls(values);
+    var own = held(idOf(many && Array.isArray(outputs) ? outputs[0] : outputs),
+                   props(values));
+    return many ? own : own[0];
   }
-  var outputs = dash_clientside.callback_context.outputs_list;
-  var count = (spec.hidpi ? outputs[0] : outputs).length;
+  var first = many ? outputs[0] : outputs;
+  var count = first.length;
   var mismatched = spec.spread.some(function (spreads, j) {
     return spreads && (!Array.isArray(values[j]) || values[j].length !== count);
   });
@@ -109,13 +145,14 @@ _TEMPLATE = """function () {
   }
   var perImage = [];
   for (var i = 0; i < count; i++) {
-    perImage.push(urls(values.map(function (v, j) {
+    perImage.push(held(idOf(first[i]), props(values.map(function (v, j) {
       return spec.spread[j] ? v[i] : v;
-    })));
+    }))));
   }
-  if (!spec.hidpi) { return perImage; }
-  return [perImage.map(function (p) { return p[0]; }),
-          perImage.map(function (p) { return p[1]; })];
+  if (!many) { return perImage.map(function (p) { return p[0]; }); }
+  return spec.props.map(function (_, k) {
+    return perImage.map(function (p) { return p[k]; });
+  });
 }"""
 
 
@@ -127,8 +164,17 @@ def url_function(
     blocks: t.Sequence[bool],
     hidpi: bool = False,
     responsive: bool = False,
+    alt: t.Sequence[tuple[str, str | None]] | None = None,
 ) -> str:
-    """JavaScript for a Dash clientside callback returning the image URL(s).
+    """JavaScript for a Dash clientside callback returning the image URL(s)
+    (and alt text).
+
+    It returns the ``src`` alone, or a list: ``src``, then ``srcSet`` with
+    ``hidpi``, then ``alt`` with ``alt``; with an ``ALL`` output, one list
+    of images per output. While an image is loading a picture, the page
+    script (``window.dashImages.hold``) keeps its new values and the
+    function returns ``no_update`` for it; they are set when the picture has
+    loaded or failed.
 
     :param path: the route below the Dash app's prefix, e.g.
         ``image_generator/x.png``; the browser puts Dash's
@@ -139,6 +185,9 @@ def url_function(
     :param hidpi: return ``[src, srcSet]`` with ``scale`` 1 and 2.
     :param responsive: the first value is the image's box, which goes into
         the URL as ``width``, ``height`` and ``scale`` after the other values.
+    :param alt: the alt text as ``(literal, parameter name or None)``
+        parts, each value written as in the URL (a string as it is); with
+        ``hidpi``, ``scale`` is the ``src``'s, 1.
     """
     spec = {
         "path": path,
@@ -148,5 +197,10 @@ def url_function(
         "blocks": list(blocks),
         "hidpi": hidpi,
         "responsive": responsive,
+        "alt": None if alt is None else [list(part) for part in alt],
+        "props": ["src", *["srcSet"] * hidpi, *["alt"] * (alt is not None)],
     }
-    return _TEMPLATE % {"spec": json.dumps(spec), "config_id": CONFIG_ID}
+    # The function is inlined in the page's <script>: no "</script>" or
+    # "<!--" from an alt text may end it ("<" is written as its escape).
+    text = json.dumps(spec).replace("<", "\\u003c")
+    return _TEMPLATE % {"spec": text, "config_id": CONFIG_ID}

@@ -75,10 +75,23 @@ def events_app(dash_factory, images, draw, calls, css_width=600, **options):
     return dash_app
 
 
-def open_events_app(new_context, live_server, dash_app, scale=1):
+def open_events_app(new_context, live_server, dash_app, scale=1, shown=None):
+    """The app in a page at this pixel ratio, once its picture is shown.
+
+    :param shown: what the picture's ``currentSrc`` must end with (a srcSet
+        candidate); by default its ``src``.
+    """
     page = new_context(device_scale_factor=scale).new_page()
     page.goto(live_server(dash_app))
-    wait_for_image(page, "#pic")
+    if shown is None:
+        wait_for_image(page, "#pic")
+    else:
+        page.wait_for_function(
+            "(end) => { const i = document.querySelector('#pic');"
+            " return i !== null && i.complete && i.naturalWidth > 0"
+            " && i.currentSrc.endsWith(end); }",
+            arg=shown,
+        )
     return page
 
 
@@ -133,7 +146,7 @@ def assert_near(value, expected, tolerance, is_log=False):
         assert abs(value - expected) <= tolerance, (value, expected, tolerance)
 
 
-@pytest.mark.parametrize("scale", [1, 2], ids=["1x", "2x"])
+@pytest.mark.parametrize("scale", [1, 1.25, 2], ids=["1x", "1.25x", "2x"])
 @pytest.mark.parametrize("kind", ["linear", "log", "inverted"])
 def test_a_click_on_a_figure_reports_its_data_coordinates(
     dash_factory, images, new_context, live_server, kind, scale
@@ -206,6 +219,24 @@ def test_a_picture_with_an_extent_reports_its_units_at_any_shown_size(
         assert found["axes"] is None
         assert_near(found["x"], x, 10 / 450 / 2)
         assert_near(found["y"], y, 1 / 300 / 2)
+
+
+def test_a_hidpi_picture_reports_the_same_data_from_its_2x_picture(
+    dash_factory, images, new_context, live_server
+):
+    # At ratio 2 the browser shows the srcSet's 2x picture: twice the
+    # pixels, the same extent, the same data under the pointer.
+    def drawn(scale):
+        return Extent(
+            np.zeros((100 * scale, 150 * scale), np.uint8), x=(0, 3), y=(0, 2)
+        )
+
+    dash_app = events_app(dash_factory, images, drawn, [], css_width=300, hidpi=True)
+    page = open_events_app(new_context, live_server, dash_app, 2, shown="scale=2")
+    page.mouse.click(*css_point(page, 0.5, 0.25))
+    found = reported(page, "data-click")
+    assert_near(found["x"], 1.5, 3 / 300 / 2)
+    assert_near(found["y"], 1.5, 2 / 200 / 2)
 
 
 def test_a_plain_picture_reports_its_own_pixels(

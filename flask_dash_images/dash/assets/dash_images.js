@@ -8,6 +8,12 @@
  * its URL to the browser console. For responsive=True callbacks it measures
  * the box each picture fills and the pixel ratio (window.dashImages.box)
  * and sends changes.
+ *
+ * Updates never pile up: while a picture is loading, the image's newer values
+ * (src, srcSet, alt) wait here (window.dashImages.hold, asked by the URL
+ * function) and only the latest is set, with set_props, once the picture has
+ * loaded or failed: at most one picture request in flight per image.
+ * window.dashImages.coalesce = false turns that off (every change is sent).
  * Served by Dash (dash.hooks.script).
  */
 (function () {
@@ -94,12 +100,14 @@
         if (ours(img)) {
           mark(img, "loaded");
         }
+        release(img);
       });
       img.addEventListener("error", function () {
         if (ours(img)) {
           mark(img, "error");
           report(img);
         }
+        release(img);
       });
     }
     if (!ours(img)) {
@@ -145,6 +153,61 @@
       attributes: true,
       attributeFilter: ["src", "srcset"]
     });
+  }
+
+  // -- coalescing: at most one picture request in flight per image ---------
+
+  // The values waiting for each image (by its DOM id) to finish loading:
+  // {id, props}; only the latest is kept.
+  var waiting = {};
+
+  // A lazy image out of view has asked for nothing yet: nothing to wait for.
+  function deferred(img) {
+    if (img.loading !== "lazy") {
+      return false;
+    }
+    var box = img.getBoundingClientRect();
+    return box.bottom < 0 || box.right < 0 || box.top > window.innerHeight ||
+      box.left > window.innerWidth;
+  }
+
+  // Whether the image's picture has been asked for and has not yet loaded or
+  // failed.
+  function busy(img) {
+    return img.getAttribute(STATE) === "loading" && !img.complete && !deferred(img);
+  }
+
+  /* Keep ``props`` for the image with this Dash id if it is loading a
+   * picture (true: the caller sets nothing now); false: set them now. */
+  function hold(id, props) {
+    var img = elementFor(id);
+    if (!img || img.tagName !== "IMG") {
+      return false;
+    }
+    if ((window.dashImages || {}).coalesce === false || !busy(img)) {
+      delete waiting[img.id];
+      return false;
+    }
+    waiting[img.id] = {id: id, props: props};
+    return true;
+  }
+
+  // A picture of this image has loaded or failed: set what waited for it.
+  function release(img) {
+    var entry = img.id && waiting[img.id];
+    var clientside = window.dash_clientside;
+    if (!entry || !clientside || !clientside.set_props) {
+      return;
+    }
+    // The image now in the page with that id (React may have made another).
+    var current = elementFor(entry.id);
+    if (current !== img && current !== null && busy(current)) {
+      return;  // an old element's late event: wait for the current one
+    }
+    delete waiting[img.id];
+    if (current !== null) {
+      clientside.set_props(entry.id, entry.props);
+    }
   }
 
   // -- responsive=True: the box each picture is drawn for ------------------
@@ -242,20 +305,21 @@
     }, {once: true});
   }
 
-  window.dashImages = {
-    /* The box of the image with this Dash id, for its first URL (or
-     * no_update while it has no size yet); then it is watched, and every
-     * change is sent with set_props. */
-    box: function (id) {
-      var img = elementFor(id);
-      var unchanged = window.dash_clientside.no_update;
-      if (!img) {
-        return unchanged;
-      }
-      var box = measure(img);
-      track(img, id, box);
-      return box === null ? unchanged : box;
+  // Kept if the page made it first (window.dashImages = {coalesce: false}).
+  var api = window.dashImages = window.dashImages || {};
+  api.hold = hold;
+  /* The box of the image with this Dash id, for its first URL (or
+   * no_update while it has no size yet); then it is watched, and every
+   * change is sent with set_props. */
+  api.box = function (id) {
+    var img = elementFor(id);
+    var unchanged = window.dash_clientside.no_update;
+    if (!img) {
+      return unchanged;
     }
+    var box = measure(img);
+    track(img, id, box);
+    return box === null ? unchanged : box;
   };
 
   if (document.body) {

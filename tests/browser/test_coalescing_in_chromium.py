@@ -1,0 +1,318 @@
+"""Coalescing in Chromium: a burst of changes to a slow picture (150 ms) makes
+one request at a time per image, never asks for a value that was already
+superseded, and ends on the picture of the final value, with Dash's own
+``src`` in step."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import typing as t
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from dash import ALL, Input, Output, State, dcc, html
+from PIL import Image
+
+from .helpers import allow_console_errors, image_selector, page_log
+
+pytestmark = pytest.mark.browser
+
+RENDER_SECONDS = 0.15
+#: Milliseconds between two changes of a burst: faster than a picture.
+EVERY_MS = 40
+#: Milliseconds a change may take to reach the URL function (Dash's renderer
+#: runs it a little after set_props): a request may carry the value before
+#: one set this recently, never an older one.
+REACH_MS = 30
+
+
+class Renders:
+    """The generator's calls: ``(key, value, start, end)``, server's clock."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[t.Any, t.Any, float, float]] = []
+        self._lock = threading.Lock()
+
+    def draw(self, key: t.Any, value: t.Any) -> None:
+        start = time.monotonic()
+        time.sleep(RENDER_SECONDS)
+        with self._lock:
+            self.calls.append((key, value, start, time.monotonic()))
+
+    def of(self, key: t.Any = None) -> list[tuple[t.Any, float, float]]:
+        with self._lock:
+            calls = sorted(self.calls, key=lambda call: call[2])
+        return [(v, s, e) for k, v, s, e in calls if key is None or k == key]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.calls.clear()
+
+
+@pytest.fixture
+def renders() -> Renders:
+    return Renders()
+
+
+# Sets the input to each value in turn, EVERY_MS apart, as a drag would;
+# resolves to [value, performance.now()] per change.
+BURST = """async ([id, values, every]) => {
+    const log = [];
+    for (const value of values) {
+        log.push([value, performance.now()]);
+        window.dash_clientside.set_props(id, {value: value});
+        await new Promise((resolve) => setTimeout(resolve, every));
+    }
+    return log;
+}"""
+
+# The page's image requests, from Resource Timing: [url, start, end].
+REQUESTS = """() => performance.getEntriesByType("resource")
+    .filter((e) => e.name.includes("/image_generator/"))
+    .map((e) => [e.name, e.startTime, e.responseEnd])"""
+
+
+def burst(page: t.Any, component: t.Any, values: list[t.Any]) -> list[t.Any]:
+    return t.cast(list[t.Any], page.evaluate(BURST, [component, values, EVERY_MS]))
+
+
+def query(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def assert_one_at_a_time(calls: list[tuple[t.Any, float, float]]) -> None:
+    """No call of the generator began before the one before it ended."""
+    for (_, _, end), (value, start, _) in itertools.pairwise(calls):
+        assert start >= end, f"the render of {value} overlapped the one before it"
+
+
+def assert_only_latest_values_asked_for(
+    requests: list[tuple[str, float, float]], log: list[t.Any], key: str
+) -> None:
+    """Each request (after the first) starts once the one before it has
+    ended, and asks for the latest value: none set more than REACH_MS
+    before it started was superseded already."""
+    for (_, _, end), (url, start, _) in itertools.pairwise(requests):
+        assert start >= end - 1, f"{url} was asked for before the last one ended"
+    set_at = {str(value): at for value, at in log}
+    order = [str(value) for value, _ in log]
+    for url, start, _ in requests:
+        value = query(url)[key]
+        if value not in set_at:
+            continue  # the page's first picture
+        later = order[order.index(value) + 1 :]
+        stale = [v for v in later if set_at[v] < start - REACH_MS]
+        assert not stale, f"{url} was asked for after {stale[0]} had been set"
+
+
+def test_a_burst_of_changes_asks_for_one_picture_at_a_time(
+    dash_factory, images, renders, open_app
+):
+    dash_app = dash_factory(
+        html.Div(
+            [
+                dcc.Input(id="n", type="number", value=0),
+                html.Img(id="pic"),
+                html.Div(id="echo"),
+            ]
+        )
+    )
+
+    @images.callback(Output("pic", "src"), Input("n", "value"))
+    def draw(n):
+        renders.draw("pic", n)
+        return Image.new("RGB", (n + 1, 3), (200, 10 * (n % 25), 0))
+
+    # Dash's own src: what other callbacks see.
+    @dash_app.callback(Output("echo", "children"), Input("pic", "src"))
+    def echo(src):
+        return src
+
+    page = open_app(dash_app)
+    page.wait_for_function("document.querySelector('#pic').naturalWidth === 1")
+    renders.clear()
+    page.evaluate("performance.clearResourceTimings()")
+    values = list(range(1, 41))
+    log = burst(page, "n", values)
+
+    page.wait_for_function(
+        "document.querySelector('#pic').complete"
+        " && document.querySelector('#pic').naturalWidth === 41"
+    )
+    src = page.get_attribute("#pic", "src")
+    assert query(src)["n"] == "40"
+    page.wait_for_function(
+        "(src) => document.querySelector('#echo').textContent === src", arg=src
+    )
+    # The pixels are the final value's.
+    colour = page.evaluate(
+        """() => {
+            const img = document.querySelector('#pic');
+            const canvas = document.createElement('canvas');
+            canvas.width = img.naturalWidth; canvas.height = img.naturalHeight;
+            const context = canvas.getContext('2d');
+            context.drawImage(img, 0, 0);
+            return Array.from(context.getImageData(0, 0, 1, 1).data);
+        }"""
+    )
+    assert colour == [200, 10 * (40 % 25), 0, 255]
+
+    calls = renders.of("pic")
+    assert_one_at_a_time(calls)
+    drawn = [value for value, _, _ in calls]
+    # Far fewer pictures than changes: one per render time, and the last.
+    seconds = (log[-1][1] - log[0][1]) / 1000
+    assert len(drawn) <= seconds / RENDER_SECONDS + 2, drawn
+    assert drawn == sorted(drawn) and drawn[-1] == 40
+    requests = page.evaluate(REQUESTS)
+    assert [int(query(url)["n"]) for url, _, _ in requests] == drawn
+    assert_only_latest_values_asked_for(requests, log, "n")
+    # Every picture asked for arrived: none was started and dropped.
+    pictures = page_log(page).image_responses()
+    assert [status for status, _ in pictures[-len(drawn) :]] == [200] * len(drawn)
+
+
+def test_all_pictures_with_hidpi_each_ask_for_one_at_a_time(
+    dash_factory, images, renders, open_app
+):
+    count = 3
+    dash_app = dash_factory(
+        html.Div(
+            [dcc.Input(id="n", type="number", value=0)]
+            + [dcc.Input(id={"t": "k", "i": i}, value=i) for i in range(count)]
+            + [html.Img(id={"t": "img", "i": i}) for i in range(count)]
+        )
+    )
+
+    @images.callback(
+        Output({"t": "img", "i": ALL}, "src"),
+        Input("n", "value"),
+        State({"t": "k", "i": ALL}, "value"),
+        hidpi=True,
+    )
+    def draw(n, k, *, scale):
+        renders.draw(k, n)
+        return Image.new("L", ((n + 1) * scale, (k + 1) * scale), 90)
+
+    page = open_app(dash_app)
+    selectors = [image_selector({"t": "img", "i": i}) for i in range(count)]
+    for selector in selectors:
+        page.wait_for_function(
+            "(s) => document.querySelector(s).naturalWidth === 1", arg=selector
+        )
+    renders.clear()
+    page.evaluate("performance.clearResourceTimings()")
+    log = burst(page, "n", list(range(1, 31)))
+
+    for i, selector in enumerate(selectors):
+        page.wait_for_function(
+            "([s, w, h]) => { const img = document.querySelector(s);"
+            " return img.complete && img.naturalWidth === w"
+            " && img.naturalHeight === h; }",
+            arg=[selector, 31, i + 1],
+        )
+        src = page.get_attribute(selector, "src")
+        assert query(src) == {"n": "30", "k": str(i), "scale": "1"}
+        assert page.get_attribute(selector, "srcset") == (
+            src.replace("scale=1", "scale=2") + " 2x"
+        )
+    seconds = (log[-1][1] - log[0][1]) / 1000
+    requests = page.evaluate(REQUESTS)
+    for i in range(count):
+        calls = renders.of(i)
+        assert_one_at_a_time(calls)
+        drawn = [value for value, _, _ in calls]
+        assert len(drawn) <= seconds / RENDER_SECONDS + 2, drawn
+        assert drawn == sorted(drawn) and drawn[-1] == 30
+        own = [r for r in requests if query(r[0])["k"] == str(i)]
+        assert_only_latest_values_asked_for(own, log, "n")
+
+
+def test_a_failed_picture_lets_the_latest_values_through(
+    dash_factory, images, renders, open_app
+):
+    dash_app = dash_factory(
+        html.Div([dcc.Input(id="n", type="number", value=0), html.Img(id="pic")])
+    )
+
+    @images.callback(Output("pic", "src"), Input("n", "value"))
+    def draw(n):
+        renders.draw("pic", n)
+        if n == 1:
+            raise ValueError("no picture for 1")
+        return Image.new("L", (n + 1, 2), 50)
+
+    page = open_app(dash_app)
+    allow_console_errors(page, "status of 500")
+    page.wait_for_function("document.querySelector('#pic').naturalWidth === 1")
+    renders.clear()
+    burst(page, "n", list(range(1, 11)))
+    page.wait_for_function("document.querySelector('#pic').naturalWidth === 11")
+    drawn = [value for value, _, _ in renders.of("pic")]
+    assert drawn[0] == 1 and drawn[-1] == 10 and len(drawn) < 10
+    assert_one_at_a_time(renders.of("pic"))
+    assert page.get_attribute("#pic", "data-dash-images-state") == "loaded"
+
+
+def test_slider_key_presses_ask_for_one_picture_at_a_time(
+    dash_factory, images, renders, open_app
+):
+    dash_app = dash_factory(
+        html.Div(
+            [
+                dcc.Slider(
+                    id="x",
+                    min=0,
+                    max=30,
+                    step=1,
+                    value=0,
+                    marks=None,
+                    updatemode="drag",
+                ),
+                html.Img(id="pic"),
+            ]
+        )
+    )
+
+    @images.callback(Output("pic", "src"), Input("x", "value"))
+    def draw(x):
+        renders.draw("pic", x)
+        return Image.new("L", (x + 1, 2), 50)
+
+    page = open_app(dash_app)
+    page.wait_for_function("document.querySelector('#pic').naturalWidth === 1")
+    renders.clear()
+    page.focus("#x [role='slider']")
+    for _ in range(30):
+        page.keyboard.press("ArrowRight")
+        page.wait_for_timeout(EVERY_MS)
+    page.wait_for_function("document.querySelector('#pic').naturalWidth === 31")
+    calls = renders.of("pic")
+    assert_one_at_a_time(calls)
+    drawn = [value for value, _, _ in calls]
+    assert len(drawn) <= 15 and drawn[-1] == 30, drawn
+
+
+def test_with_coalescing_off_every_change_asks_for_its_picture(
+    dash_factory, images, renders, open_app
+):
+    dash_app = dash_factory(
+        html.Div([dcc.Input(id="n", type="number", value=0), html.Img(id="pic")])
+    )
+
+    @images.callback(Output("pic", "src"), Input("n", "value"))
+    def draw(n):
+        renders.draw("pic", n)
+        return Image.new("L", (n + 1, 2), 50)
+
+    page = open_app(dash_app)
+    page.wait_for_function("document.querySelector('#pic').naturalWidth === 1")
+    page.evaluate("window.dashImages.coalesce = false")
+    renders.clear()
+    burst(page, "n", list(range(1, 11)))
+    page.wait_for_function("document.querySelector('#pic').naturalWidth === 11")
+    # The old way: every value is drawn, many at once.
+    page.wait_for_timeout(RENDER_SECONDS * 1000 + 100)
+    assert sorted(value for value, _, _ in renders.of("pic")) == list(range(1, 11))
