@@ -308,6 +308,7 @@
   // Kept if the page made it first (window.dashImages = {coalesce: false}).
   var api = window.dashImages = window.dashImages || {};
   api.hold = hold;
+  api.dashId = dashId;  // for the events script (dash_images_events.js)
   /* The box of the image with this Dash id, for its first URL (or
    * no_update while it has no size yet); then it is watched, and every
    * change is sent with set_props. */

@@ -41,18 +41,6 @@
     return events && events.length ? events : null;
   }
 
-  function dashId(element) {
-    var id = element.id;
-    if (id && id.charAt(0) === "{") {
-      try {
-        return JSON.parse(id);
-      } catch (error) {
-        return id;
-      }
-    }
-    return id;
-  }
-
   function mapOf(img) {
     var url = img.currentSrc || img.src;
     if (!maps[url]) {
@@ -158,7 +146,8 @@
     }
     var props = {};
     props[property] = value;
-    clientside.set_props(dashId(img), props);
+    // The Dash id of the element: dash_images.js reads it (served first).
+    clientside.set_props(window.dashImages.dashId(img), props);
   }
 
   function stamp(found) {
