@@ -351,3 +351,24 @@ def test_nobody_interacting_costs_no_request(
     page.wait_for_timeout(300)
     assert requests == []
     assert calls == [1]
+
+
+def test_dashs_dev_tools_find_no_fault_with_the_event_properties(
+    dash_factory, images, new_context, live_server
+):
+    dash_app = events_app(dash_factory, images, lambda: figure("linear"), [])
+    dash_app.enable_dev_tools(
+        debug=True, dev_tools_hot_reload=False, dev_tools_disable_version_check=True
+    )
+    page = open_events_app(new_context, live_server, dash_app)
+    fig = figure("linear")
+    page.mouse.click(*css_point(page, *data_to_fractions(fig, 50, 2)))
+    assert reported(page, "data-click")["axes"] == 0
+    page.mouse.move(*css_point(page, *data_to_fractions(fig, 20, -2)))
+    page.mouse.down()
+    page.mouse.move(*css_point(page, *data_to_fractions(fig, 60, 3)), steps=5)
+    page.mouse.up()
+    assert reported(page, "data-brush")["axes"] == 0
+    # The dev tools' menu is there, with no error to count.
+    page.wait_for_selector("[class^=dash-debug-menu]", state="attached")
+    assert page.locator(".test-devtools-error-count").count() == 0
