@@ -245,3 +245,17 @@ def test_dashs_set_up_runs_once_under_the_lock():
     )
     run_dash_setup(dash_app)
     assert calls == [1]
+
+
+def test_the_set_up_hook_leaves_once_the_set_up_is_done():
+    # Flask checks every before_request hook on every request: once its work
+    # is done, the hook costs later requests nothing by not being there.
+    server = Flask(__name__)
+    DynamicImages(server)
+    dash_app = Dash(__name__, server=server)
+    dash_app.layout = html.Div()
+    assert isinstance(hooks_of(server)[0], FirstRequestSetUp)
+    assert server.test_client().get("/_dash-layout").status_code == 200
+    assert not any(isinstance(h, FirstRequestSetUp) for h in hooks_of(server))
+    assert dash_app._setup_server in hooks_of(server)
+    assert server.test_client().get("/_dash-dependencies").status_code == 200
