@@ -17,6 +17,8 @@ import time
 import typing as t
 from urllib.parse import urlsplit
 
+import pytest
+
 if t.TYPE_CHECKING:
     from email.message import Message
 
@@ -231,3 +233,40 @@ def run_load(
         if thread.is_alive():
             raise RuntimeError(f"{thread.name} is stuck after the time limit")
     return LoadResult(sent, errors, time.monotonic() - start, retries, served_by)
+
+
+@dataclasses.dataclass(frozen=True)
+class Timed:
+    """A reply, and when its request was sent and answered (monotonic)."""
+
+    reply: Reply
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+    @property
+    def status(self) -> int:
+        return self.reply.status_code
+
+    @property
+    def text(self) -> str:
+        return self.reply.data.decode("utf-8", "replace")
+
+
+def timed_get(base_url: str, path: str, timeout: float = 30) -> Timed:
+    """GET ``path`` on a new connection, timed; ``timeout`` bounds a hung one."""
+    with HttpClient(base_url, timeout=timeout) as client:
+        start = time.monotonic()
+        reply = client.get(path)
+        return Timed(reply, start, time.monotonic())
+
+
+def wait_for(check: t.Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"not within {timeout}s: {what}")
+        time.sleep(0.01)

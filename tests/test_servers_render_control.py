@@ -12,7 +12,6 @@ means). Generator calls are timed by the app itself (``SERVED_APP_SPANS``).
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
 import math
 import time
 import typing as t
@@ -27,7 +26,7 @@ from .apps.served_app import (
     read_spans,
     urls_for,
 )
-from .http_load import HttpClient, Reply
+from .http_load import Timed, timed_get, wait_for
 
 pytest_plugins = ["tests.servers"]
 pytestmark = [pytest.mark.servers]
@@ -37,43 +36,11 @@ HIT = 'hit;desc="server cache"'
 SHARED = "shared;"
 
 
-@dataclasses.dataclass(frozen=True)
-class Timed:
-    """A reply, and when its request was sent and answered (monotonic)."""
-
-    reply: Reply
-    start: float
-    end: float
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
-
-    @property
-    def status(self) -> int:
-        return self.reply.status_code
-
-
-def timed_get(base_url: str, path: str) -> Timed:
-    with HttpClient(base_url, timeout=10) as client:
-        start = time.monotonic()
-        reply = client.get(path)
-        return Timed(reply, start, time.monotonic())
-
-
 def send_at_once(
     pool: concurrent.futures.Executor, base_url: str, paths: t.Sequence[str]
 ) -> list[concurrent.futures.Future[Timed]]:
     """GET every path at once, each on a new connection, from ``pool``."""
     return [pool.submit(timed_get, base_url, path) for path in paths]
-
-
-def wait_for(check: t.Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout}s: {what}")
-        time.sleep(0.01)
 
 
 def slow_jobs(

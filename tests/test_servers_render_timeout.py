@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import dataclasses
 import os
 import signal
 import threading
@@ -35,7 +34,7 @@ from .apps.served_app import (
     read_spans,
     urls_for,
 )
-from .http_load import HttpClient, Reply
+from .http_load import Timed, timed_get, wait_for
 from .servers import child_pids
 
 pytest_plugins = ["tests.servers"]
@@ -46,42 +45,6 @@ HIT = 'hit;desc="server cache"'
 SHARED = "shared;"
 #: What every test runs: one gthread worker with 8 threads.
 GTHREAD = {"workers": 1, "worker_class": "gthread", "threads": 8}
-
-
-@dataclasses.dataclass(frozen=True)
-class Timed:
-    """A reply, and when its request was sent and answered (monotonic)."""
-
-    reply: Reply
-    start: float
-    end: float
-
-    @property
-    def seconds(self) -> float:
-        return self.end - self.start
-
-    @property
-    def status(self) -> int:
-        return self.reply.status_code
-
-    @property
-    def text(self) -> str:
-        return self.reply.data.decode("utf-8", "replace")
-
-
-def timed_get(base_url: str, path: str) -> Timed:
-    with HttpClient(base_url, timeout=30) as client:
-        start = time.monotonic()
-        reply = client.get(path)
-        return Timed(reply, start, time.monotonic())
-
-
-def wait_for(check: t.Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"not within {timeout}s: {what}")
-        time.sleep(0.01)
 
 
 def url(name: str, index: int = 0, env: dict[str, str] | None = None, **extra):
