@@ -42,7 +42,6 @@ pytestmark = [pytest.mark.servers]
 
 APP = "tests.apps.served_app:create_app()"
 HIT = 'hit;desc="server cache"'
-SHARED = "shared;"
 #: What every test runs: one gthread worker with 8 threads.
 GTHREAD = {"workers": 1, "worker_class": "gthread", "threads": 8}
 

@@ -261,11 +261,6 @@ class ImageSpec:
         positional = tuple(values[name] for name in self.value_params)
         return positional, {name: values[name] for name in extra}
 
-    def call(self, values: t.Mapping[str, t.Any]) -> t.Any:
-        """Call the generator with decoded values (checked by :meth:`check`)."""
-        args, kwargs = self.arguments(values)
-        return self.function(*args, **kwargs)
-
 
 def _is_seconds(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
