@@ -8,6 +8,8 @@ import typing as t
 import dash
 from dash.exceptions import PreventUpdate
 
+from flask_dash_images.dash.clientside import NEXT
+
 from . import js_engine
 
 
@@ -36,10 +38,23 @@ class DashBrowser:
         return self._page
 
     def callback_for(self, output: str) -> dict[str, t.Any]:
+        """The callback that gives ``output`` its value: for an image whose
+        URLs the server builds, the server callback whose answer the relay
+        sets on it (its inputs and states are the image callback's)."""
         for dependency in self.dependencies:
             if dependency["output"] == output:
-                return t.cast(dict[str, t.Any], dependency)
+                return self._relayed(dependency) or dependency
         raise AssertionError(f"no callback for {output!r} in {self.dependencies}")
+
+    def _relayed(self, callback: dict[str, t.Any]) -> dict[str, t.Any] | None:
+        inputs = callback["inputs"]
+        if len(inputs) != 1 or inputs[0]["property"] != NEXT:
+            return None
+        target = f"{inputs[0]['id']}.{NEXT}"
+        for dependency in self.dependencies:
+            if dependency["output"] == target:
+                return t.cast(dict[str, t.Any], dependency)
+        raise AssertionError(f"no callback for {target!r} in {self.dependencies}")
 
     def update(
         self,
@@ -72,7 +87,7 @@ class DashBrowser:
             ],
             "changedPropIds": [],
         }
-        response = self.client.post(self.base + "_dash-update-component", json=body)
+        response = post_update(self.client, self.base + "_dash-update-component", body)
         if response.status_code == 204:
             raise PreventUpdate
         assert response.status_code == 200, response.get_data(as_text=True)
@@ -142,3 +157,54 @@ def outputs_spec(output: str, outputs: t.Any) -> t.Any:
     if isinstance(outputs, list):
         return [{"id": o, "property": prop} for o in outputs]
     return {"id": outputs, "property": prop}
+
+
+def post_update(client: t.Any, url: str, body: dict[str, t.Any]) -> Relayed:
+    """Post ``body``, addressed to an image's properties (``src``, then
+    ``srcSet`` and ``alt``) as if a server callback set them, to the server
+    callback that writes them on the image's NEXT; the answer reads as the
+    relay sets it on the image (:class:`Relayed`)."""
+    return Relayed(client.post(url, json=relay_body(body)))
+
+
+def relay_body(body: dict[str, t.Any]) -> dict[str, t.Any]:
+    """``body`` with its output moved to the image's NEXT."""
+    output = body["output"]
+    many = output.startswith("..")
+    first = output[2:-2].split("...")[0] if many else output
+    outputs = body["outputs"][0] if many else body["outputs"]
+
+    def at_next(spec: dict[str, t.Any]) -> dict[str, t.Any]:
+        return {**spec, "property": NEXT}
+
+    return {
+        **body,
+        "output": f"{first.rpartition('.')[0]}.{NEXT}",
+        "outputs": (
+            [at_next(o) for o in outputs]
+            if isinstance(outputs, list)
+            else at_next(outputs)
+        ),
+    }
+
+
+class Relayed:
+    """A server URL builder's answer as the relay sets it on each image:
+    ``get_json()["response"]`` is ``{component: {"src": ..., ...}}``."""
+
+    def __init__(self, response: t.Any) -> None:
+        self.raw = response
+
+    def __getattr__(self, name: str) -> t.Any:
+        return getattr(self.raw, name)
+
+    def get_json(self) -> t.Any:
+        answer = self.raw.get_json()
+        return {
+            **answer,
+            "response": {
+                component: dict(props[NEXT])
+                for component, props in answer["response"].items()
+                if NEXT in props
+            },
+        }

@@ -13,7 +13,7 @@ from dash import ALL, Input, Output, dcc, html
 from PIL import Image
 
 from .conftest import decode
-from .dash_browser import DashBrowser
+from .dash_browser import DashBrowser, post_update
 
 IMAGES = 3
 OUTPUT = '{"i":["ALL"],"t":"img"}.src'
@@ -69,7 +69,7 @@ def update(page, shades, tints, images=IMAGES):
         + [{"id": "width", "property": "value", "value": 2}],
         "changedPropIds": [],
     }
-    response = page.client.post("/_dash-update-component", json=body)
+    response = post_update(page.client, "/_dash-update-component", body)
     if response.status_code == 204:
         return []
     assert response.status_code == 200, response.data

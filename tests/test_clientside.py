@@ -8,6 +8,7 @@ from flask import Flask
 from PIL import Image
 
 from flask_dash_images import ConfigurationError
+from flask_dash_images.dash.clientside import NEXT
 
 from .dash_browser import DashBrowser
 
@@ -78,8 +79,7 @@ def test_dash_images_sign_true_signs_dash_urls_server_side(dash_factory, images)
         lambda n: Image.new("L", (n, n))
     )
     page = DashBrowser(dash_app)
-    (callback,) = page.dependencies
-    assert callback["clientside_function"] is None
+    assert_built_on_the_server(page)
     url = page.update("img.src", [3])
     assert "&_sig=" in url
     assert page.get(url).status_code == 200
@@ -103,8 +103,20 @@ def test_clientside_false_builds_dash_urls_on_the_server(dash_factory, images):
         lambda n: Image.new("L", (n, n))
     )
     page = DashBrowser(dash_app)
-    (callback,) = page.dependencies
-    assert callback["clientside_function"] is None
+    assert_built_on_the_server(page)
     url = page.update("img.src", [4])
     assert "_sig" not in url  # a signature there would protect nothing
     assert page.get(url).status_code == 200
+
+
+def assert_built_on_the_server(page: DashBrowser) -> None:
+    """The image's URL comes from a server callback (on the image's NEXT),
+    set as its src by the clientside relay."""
+    server, relay = sorted(
+        page.dependencies, key=lambda d: d["clientside_function"] is not None
+    )
+    assert server["clientside_function"] is None
+    assert server["output"] == f"img.{NEXT}"
+    assert relay["clientside_function"] is not None
+    assert relay["output"] == "img.src"
+    assert [(i["id"], i["property"]) for i in relay["inputs"]] == [("img", NEXT)]

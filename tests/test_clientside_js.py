@@ -19,6 +19,7 @@ from werkzeug.test import Client
 from flask_dash_images import image_callback
 from flask_dash_images.core import codec, urls
 
+from .dash_browser import post_update
 from .js_engine import DashPage
 
 PATH = "/image_generator/corpus.png"
@@ -262,7 +263,6 @@ def outputs_list(spread, hidpi):
 
 def server_side(base, client, shade, label, spread, hidpi):
     """The server-side callback's answer, shaped as the clientside one is."""
-    (callback,) = client.get(base + "_dash-dependencies").get_json()
     first = (
         [
             {"id": {"t": "shade", "i": i["i"]}, "property": "value", "value": v}
@@ -272,13 +272,13 @@ def server_side(base, client, shade, label, spread, hidpi):
         else {"id": "n", "property": "value", "value": shade}
     )
     body = {
-        "output": callback["output"],
+        "output": output_key(spread, hidpi),
         "outputs": outputs_list(spread, hidpi),
         "inputs": [first],
         "state": [{"id": "label", "property": "value", "value": label}],
         "changedPropIds": [],
     }
-    response = client.post(base + "_dash-update-component", json=body)
+    response = post_update(client, base + "_dash-update-component", body)
     assert response.status_code == 200, response.get_data(as_text=True)
     props = response.get_json()["response"]
     keys = [json.dumps(i, sort_keys=True, separators=(",", ":")) for i in IDS]

@@ -9,7 +9,7 @@ from PIL import Image
 from flask_dash_images import RegistrationError
 
 from .conftest import decode
-from .dash_browser import DashBrowser
+from .dash_browser import DashBrowser, post_update
 
 
 def swatch(size, *, scale):
@@ -34,9 +34,8 @@ def test_src_and_srcset_come_from_one_server_callback(dash_factory, images):
         Output("img", "src"), Input("n", "value"), hidpi=True, clientside=False
     )(swatch)
     page = DashBrowser(dash_app)
-    callback = page.callback_for("..img.src...img.srcSet..")
     body = {
-        "output": callback["output"],
+        "output": "..img.src...img.srcSet..",
         "outputs": [
             {"id": "img", "property": "src"},
             {"id": "img", "property": "srcSet"},
@@ -44,7 +43,7 @@ def test_src_and_srcset_come_from_one_server_callback(dash_factory, images):
         "inputs": [{"id": "n", "property": "value", "value": 5}],
         "changedPropIds": [],
     }
-    props = page.client.post("/_dash-update-component", json=body).get_json()
+    props = post_update(page.client, "/_dash-update-component", body).get_json()
     props = props["response"]["img"]
     src, srcset = props["src"], props["srcSet"]
     assert src.endswith("?size=5&scale=1")
@@ -69,10 +68,10 @@ def test_hidpi_with_all_outputs(dash_factory, images):
         clientside=False,
     )(swatch)
     page = DashBrowser(dash_app)
-    (callback,) = page.dependencies
     ids = [{"t": "img", "i": i} for i in range(2)]
+    pattern = '{"i":["ALL"],"t":"img"}'
     body = {
-        "output": callback["output"],
+        "output": f"..{pattern}.src...{pattern}.srcSet..",
         "outputs": [
             [{"id": i, "property": "src"} for i in ids],
             [{"id": i, "property": "srcSet"} for i in ids],
@@ -85,7 +84,7 @@ def test_hidpi_with_all_outputs(dash_factory, images):
         ],
         "changedPropIds": [],
     }
-    response = page.client.post("/_dash-update-component", json=body).get_json()
+    response = post_update(page.client, "/_dash-update-component", body).get_json()
     props = list(response["response"].values())
     sizes = [decode(page.get(p["srcSet"].split(" ")[0]).data).size for p in props]
     assert sizes == [(2, 2), (4, 4)]
@@ -130,9 +129,10 @@ def test_all_outputs_with_hidpi_and_no_matched_image_leave_the_page_alone(
         spec = [[], []]
         assert page.page.run(output, 3, outputs_list=spec) == [[], []]
         return
-    response = page.client.post(
+    response = post_update(
+        page.client,
         "/_dash-update-component",
-        json={
+        {
             "output": output,
             "outputs": [[], []],
             "inputs": [{"id": "n", "property": "value", "value": 3}],

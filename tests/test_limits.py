@@ -12,7 +12,7 @@ from PIL import Image
 
 from flask_dash_images import ConfigurationError, UrlBuildError
 
-from .dash_browser import DashBrowser
+from .dash_browser import DashBrowser, post_update
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_a_value_no_url_can_hold_leaves_the_picture_as_it_is(
     }
     client = dash_app.server.test_client()
     with caplog.at_level(logging.WARNING):
-        response = client.post("/_dash-update-component", json=body)
+        response = post_update(client, "/_dash-update-component", body)
     # Dash's answer to PreventUpdate: no content, the src stays as it was.
     assert response.status_code == 204
     (record,) = [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -24,7 +24,14 @@ from ..records import check_signable
 from ..state import EXTENSION_KEY
 from . import probe
 from .builders import url_builder
-from .clientside import BOX, MEASURE_FUNCTION, url_function
+from .clientside import (
+    BOX,
+    MEASURE_FUNCTION,
+    NEXT,
+    image_props,
+    relay_function,
+    url_function,
+)
 from .setup import dash_apps_on, run_dash_setup
 
 if t.TYPE_CHECKING:
@@ -98,11 +105,8 @@ def _register(dash_app: dash.Dash, state: AppState, record: DashCallback) -> Non
     # With hidpi, the image's srcSet offers the 2x picture beside src; with
     # alt, its alt text says what the picture shows.
     alt = alt_parts(record)
-    listed = [
-        output,
-        *[Output(component, "srcSet")] * spec.hidpi,
-        *[Output(component, "alt")] * (alt is not None),
-    ]
+    props = image_props(spec.hidpi, alt is not None)
+    listed = [Output(component, prop) for prop in props]
     outputs = listed if len(listed) > 1 else output
     if spec.responsive:
         dash_app.clientside_callback(  # type: ignore[no-untyped-call]
@@ -126,10 +130,19 @@ def _register(dash_app: dash.Dash, state: AppState, record: DashCallback) -> Non
             script, outputs, *dependencies, **dash_options
         )
     else:
+        # The server writes the image's next values on NEXT; the relay sets
+        # them in the browser, where it knows whether a picture is loading.
         builder = url_builder(
             state, spec, dash_app.config.requests_pathname_prefix, spread, blocks, alt
         )
-        dash_app.callback(outputs, *dependencies, **dash_options)(builder)
+        dash_app.callback(Output(component, NEXT), *dependencies, **dash_options)(
+            builder
+        )
+        dash_app.clientside_callback(  # type: ignore[no-untyped-call]
+            relay_function(props, spread is not None),
+            outputs,
+            Input(component, NEXT),
+        )
 
 
 def alt_parts(record: DashCallback) -> list[tuple[str, str | None]] | None:

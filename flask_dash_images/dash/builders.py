@@ -1,8 +1,11 @@
-"""The server-side URL builder: a Dash callback that returns the image's URL.
+"""The server-side URL builder: a Dash callback that writes the image's URL.
 
 Used where a Dash app's URLs are built on the server (``clientside=False``,
 or an app that signs Dash URLs); the browser's builder is
-:mod:`.clientside`. Both write the same URLs and alt texts.
+:mod:`.clientside`. Both write the same URLs and alt texts. It writes them on
+the image's :data:`~.clientside.NEXT` (never on ``src`` itself), for the
+browser's relay to set under the same coalescing rule as the browser's
+builder.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from ..core import codec, urls
 from ..core.logs import escape
 from ..core.registry import HEIGHT, SCALE, WIDTH
 from ..exceptions import UrlBuildError
+from .clientside import image_props
 
 if t.TYPE_CHECKING:
     from ..core.registry import ImageSpec
@@ -33,9 +37,10 @@ def url_builder(
     blocks: list[bool],
     alt: t.Sequence[tuple[str, str | None]] | None = None,
 ) -> t.Callable[..., t.Any]:
-    """A Dash callback function from the dependencies' values to the URL,
-    or a list: ``src``, then ``srcSet`` with hidpi, then ``alt`` with
-    ``alt``; with ``ALL``, a list of images per output.
+    """A Dash callback function from the dependencies' values to what the
+    image shows: ``{"src": ..., "srcSet": ... (hidpi), "alt": ... (alt)}``;
+    with ``ALL``, a list of them, one per image (``no_update`` for an image
+    left as it is).
 
     :param state: the state of the Dash app's server.
     :param root: the Dash app's ``requests_pathname_prefix``: where the
@@ -46,7 +51,7 @@ def url_builder(
         parts; each value is written as in the URL (a string as it is), the
         browser's builder writes the same text.
     """
-    outputs = 1 + spec.hidpi + (alt is not None)
+    props = image_props(spec.hidpi, alt is not None)
     path = f"{root}{urls.ROUTE[1:]}{spec.guid}.{spec.extension}"
 
     def url(values: t.Sequence[t.Any]) -> str:
@@ -70,8 +75,8 @@ def url_builder(
             for literal, name in parts
         )
 
-    def urls_for(values: t.Sequence[t.Any]) -> list[t.Any]:
-        """One image's values, one per output."""
+    def urls_for(values: t.Sequence[t.Any]) -> dict[str, str]:
+        """One image's properties."""
         if spec.responsive:
             box, *own = values
             if not isinstance(box, dict):
@@ -83,7 +88,7 @@ def url_builder(
             out.append(f"{url([*values, 2])} 2x")
         if alt is not None:
             out.append(text(alt, carried))
-        return out
+        return dict(zip(props, out, strict=True))
 
     def build(*values: t.Any) -> t.Any:
         try:
@@ -102,12 +107,10 @@ def url_builder(
         if spread is None:
             if blocked(values):
                 raise dash_exceptions.PreventUpdate
-            own = urls_for(values)
-            return own if outputs > 1 else own[0]
+            return urls_for(values)
         # Output with ALL: one picture per matched image; inputs with ALL give
         # picture i their item i, the other inputs are shared.
-        listed = dash.ctx.outputs_list
-        count = len(listed[0] if outputs > 1 else listed)
+        count = len(dash.ctx.outputs_list)
         for value, spreads in zip(values, spread, strict=True):
             if spreads and (not isinstance(value, list) or len(value) != count):
                 got = f"{len(value)} values" if isinstance(value, list) else "no list"
@@ -115,16 +118,11 @@ def url_builder(
                     f"{spec.label}: {count} images but {got} for an ALL input;"
                     " match the components one to one"
                 )
-        unchanged = [dash.no_update] * outputs
-        per_image: list[list[t.Any]] = []
+        per_image: list[t.Any] = []
         for i in range(count):
             own = [v[i] if s else v for v, s in zip(values, spread, strict=True)]
-            per_image.append(unchanged if blocked(own) else urls_for(own))
-        if outputs == 1:
-            return [image[0] for image in per_image]
-        # Dash wants one list per output: [srcs], [srcSets], [alts] (all empty
-        # when the pattern matches no image).
-        return [[image[k] for image in per_image] for k in range(outputs)]
+            per_image.append(dash.no_update if blocked(own) else urls_for(own))
+        return per_image
 
     build.__name__ = build.__qualname__ = f"image_url_{spec.guid}"
     return build

@@ -16,6 +16,9 @@ __all__ = [
     "EXPLAINED",
     "FAILED",
     "MEASURE_FUNCTION",
+    "NEXT",
+    "image_props",
+    "relay_function",
     "url_function",
 ]
 
@@ -34,11 +37,50 @@ EXPLAINED = "data-dash-images-error"
 #: (``assets/dash_images.js``).
 BOX = "data-dash-images-box"
 
+#: The image's property a server-side URL builder writes (what to set:
+#: ``{"src": ..., "srcSet": ..., "alt": ...}``), for the relay
+#: (:func:`relay_function`) to set under the coalescing rule.
+NEXT = "data-dash-images-next"
+
 #: A clientside callback from the images' ids to their first boxes.
 MEASURE_FUNCTION = """function (ids) {
   var box = window.dashImages.box;
   return Array.isArray(ids) ? ids.map(box) : box(ids);
 }"""
+
+#: The end both functions share: each image's values (one per output) wait
+#: while that image is loading a picture (the page script sets them when it
+#: has loaded or failed: at most one request in flight per image, the latest
+#: values win), then go to Dash in the shape it wants. Needs ``spec.props``
+#: and ``spec.spread``; gives ``one(values)`` and ``all(perImage)``.
+_ANSWER = """  var unchanged = window.dash_clientside.no_update;
+  var images = window.dashImages;
+  function held(id, out) {
+    if (!images || !images.hold || out[0] === unchanged || id === undefined) {
+      return out;
+    }
+    var set = {};
+    spec.props.forEach(function (p, k) { set[p] = out[k]; });
+    return images.hold(id, set) ? out.map(function () { return unchanged; }) : out;
+  }
+  function idOf(output) {
+    return output && typeof output === "object" ? output.id : undefined;
+  }
+  var outputs = (dash_clientside.callback_context || {}).outputs_list;
+  var many = spec.props.length > 1;
+  // The image outputs' ids: src's output (a list of them with ALL).
+  var first = many && Array.isArray(outputs) ? outputs[0] : outputs;
+  function one(out) {
+    var own = held(idOf(first), out);
+    return many ? own : own[0];
+  }
+  function all(perImage) {
+    perImage = perImage.map(function (out, i) { return held(idOf(first[i]), out); });
+    if (!many) { return perImage.map(function (p) { return p[0]; }); }
+    return spec.props.map(function (_, k) {
+      return perImage.map(function (p) { return p[k]; });
+    });
+  }"""
 
 _TEMPLATE = """function () {
   var spec = %(spec)s;
@@ -64,7 +106,6 @@ _TEMPLATE = """function () {
   var prefix = json("_dash-config").requests_pathname_prefix || "/";
   var version = [json("%(config_id)s").version, spec.version]
     .filter(Boolean).join(".");
-  var unchanged = window.dash_clientside.no_update;
   function blocked(vals) {
     return spec.blocks.some(function (b, i) {
       // An emptied dcc.Input(type="number") gives the browser NaN, the
@@ -109,30 +150,11 @@ _TEMPLATE = """function () {
     if (spec.alt) { out.push(alt(pairs)); }
     return out;
   }
-  // While the image with this id is loading a picture, its new values wait
-  // for it (the page script sets them when it has loaded or failed): at most
-  // one request in flight per image, the latest values win.
-  var images = window.dashImages;
-  function held(id, out) {
-    if (!images || !images.hold || out[0] === unchanged || id === undefined) {
-      return out;
-    }
-    var set = {};
-    spec.props.forEach(function (p, k) { set[p] = out[k]; });
-    return images.hold(id, set) ? out.map(function () { return unchanged; }) : out;
-  }
-  function idOf(output) {
-    return output && typeof output === "object" ? output.id : undefined;
-  }
-  var outputs = (dash_clientside.callback_context || {}).outputs_list;
-  var many = spec.props.length > 1;
+%(answer)s
   if (!spec.spread) {
     if (blocked(values)) { throw window.dash_clientside.PreventUpdate; }
-    var own = held(idOf(many && Array.isArray(outputs) ? outputs[0] : outputs),
-                   props(values));
-    return many ? own : own[0];
+    return one(props(values));
   }
-  var first = many ? outputs[0] : outputs;
   var count = first.length;
   var mismatched = spec.spread.some(function (spreads, j) {
     return spreads && (!Array.isArray(values[j]) || values[j].length !== count);
@@ -145,14 +167,11 @@ _TEMPLATE = """function () {
   }
   var perImage = [];
   for (var i = 0; i < count; i++) {
-    perImage.push(held(idOf(first[i]), props(values.map(function (v, j) {
+    perImage.push(props(values.map(function (v, j) {
       return spec.spread[j] ? v[i] : v;
-    }))));
+    })));
   }
-  if (!many) { return perImage.map(function (p) { return p[0]; }); }
-  return spec.props.map(function (_, k) {
-    return perImage.map(function (p) { return p[k]; });
-  });
+  return all(perImage);
 }"""
 
 
@@ -198,9 +217,49 @@ def url_function(
         "hidpi": hidpi,
         "responsive": responsive,
         "alt": None if alt is None else [list(part) for part in alt],
-        "props": ["src", *["srcSet"] * hidpi, *["alt"] * (alt is not None)],
+        "props": image_props(hidpi, alt is not None),
     }
     # The function is inlined in the page's <script>: no "</script>" or
     # "<!--" from an alt text may end it ("<" is written as its escape).
     text = json.dumps(spec).replace("<", "\\u003c")
-    return _TEMPLATE % {"spec": text, "config_id": CONFIG_ID}
+    return _TEMPLATE % {"spec": text, "config_id": CONFIG_ID, "answer": _ANSWER}
+
+
+_RELAY = """function (next) {
+  var spec = %(spec)s;
+%(answer)s
+  // What the server wrote for one image: {src, srcSet, alt}, or nothing.
+  function props(written) {
+    return spec.props.map(function (p) {
+      return written && typeof written === "object" && p in written
+        ? written[p] : unchanged;
+    });
+  }
+  if (!spec.spread) {
+    if (!next || typeof next !== "object") {
+      throw window.dash_clientside.PreventUpdate;
+    }
+    return one(props(next));
+  }
+  return all((Array.isArray(next) ? next : []).map(props));
+}"""
+
+
+def relay_function(props: t.Sequence[str], spread: bool) -> str:
+    """JavaScript for the clientside callback that takes what a server-side
+    URL builder wrote on the image's :data:`NEXT` (``{"src": ..., "srcSet":
+    ..., "alt": ...}``; a list of them with ``ALL``) and sets it under the
+    same rule as the browser's builder: while the image is loading a
+    picture, the latest values wait for it.
+
+    :param props: the image properties it sets, in the outputs' order.
+    :param spread: the output is an ``ALL`` pattern.
+    """
+    spec = json.dumps({"props": list(props), "spread": spread})
+    return _RELAY % {"spec": spec, "answer": _ANSWER}
+
+
+def image_props(hidpi: bool, alt: bool) -> list[str]:
+    """The image's properties an image callback sets, in order: ``src``,
+    then ``srcSet`` with hidpi, then ``alt`` with an alt text."""
+    return ["src", *["srcSet"] * hidpi, *["alt"] * alt]

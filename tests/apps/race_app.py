@@ -8,8 +8,9 @@ first request; ``echo`` is a plain :func:`dash.callback` beside them. Every
 response says which worker made it (``X-Served-By``).
 
 Each image callback ``race-<n>`` sets ``img-<n>.src`` from ``shade-<n>`` and
-``size``; :func:`update_body` is the request dash-renderer sends for it, and
-:func:`expected_src` the URL the answer must carry.
+``size``, built on the server (written on the image's NEXT, which the page's
+relay sets as ``src``); :func:`image_update` is the request dash-renderer
+sends for it, and :func:`expected_answer` what the answer must be.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from flask import Flask, Response
 from PIL import Image
 
 from flask_dash_images import DynamicImages
+from flask_dash_images.dash.clientside import NEXT
 
 #: How many image callbacks the app has.
 IMAGES = 4
@@ -104,13 +106,16 @@ def update_body(output: str, inputs: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
 
 
 def image_update(n: int, shade: int, size: int) -> dict[str, t.Any]:
-    """The request for ``img-<n>.src``."""
-    return update_body(f"img-{n}.src", {f"shade-{n}.value": shade, "size.value": size})
+    """The request for ``img-<n>``'s URL (on its NEXT)."""
+    return update_body(
+        f"img-{n}.{NEXT}", {f"shade-{n}.value": shade, "size.value": size}
+    )
 
 
-def expected_src(n: int, shade: int, size: int) -> str:
-    """The URL :func:`image_update` must be answered with."""
-    return f"/image_generator/race-{n}.png?shade={shade}&size={size}"
+def expected_answer(n: int, shade: int, size: int) -> dict[str, t.Any]:
+    """What :func:`image_update` must be answered with."""
+    src = f"/image_generator/race-{n}.png?shade={shade}&size={size}"
+    return {f"img-{n}": {NEXT: {"src": src}}}
 
 
 def echo_update(shade: int) -> dict[str, t.Any]:

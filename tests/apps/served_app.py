@@ -85,6 +85,7 @@ from flask import Flask, Response, request
 from PIL import Image
 
 from flask_dash_images import DynamicImages
+from flask_dash_images.dash.clientside import NEXT
 
 if t.TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -355,7 +356,8 @@ def swatch_update(
 
 def src_mismatch(answer: t.Any, params: t.Mapping[str, t.Any]) -> str | None:
     """What is wrong with the answer to :func:`swatch_update`, or ``None``."""
-    src = answer["response"]["swatch"]["src"]
+    # Built on the server: written on the image's NEXT for the page's relay.
+    src = answer["response"]["swatch"][NEXT]["src"]
     path, _, query = src.partition("?")
     colour = params["colour"].replace("#", "%23")
     expected = (
