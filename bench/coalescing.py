@@ -30,12 +30,15 @@ request to its response's headers) that a 150 ms render hides; so "one
 render plus one round trip" is measured: the final picture's own request,
 from its start to the end of its response (Resource Timing).
 
-With at most one request in flight, the final picture's request waits for
-the one in flight at release, which started up to one picture earlier:
-release to final lies between one and two pictures' time (one when nothing
-is in flight at release), whatever the drag; without coalescing it is one
-picture's time as long as the server keeps up, and the backlog's time when
-it does not.
+When the drag ends, the page sets the waiting values at once, in place of
+the stale picture still loading (the browser cancels that request), so the
+final picture's request starts at the release: release to final is one
+picture's time plus the page's own (Dash's callback, decoding). The server,
+which cannot know that the page gave a request up, still finishes the stale
+render: "in flight" is counted both where the page sees it (requests sent
+and not yet answered or cancelled) and where the worker does. Without
+coalescing release to final is one picture's time as long as the server
+keeps up, and the backlog's time when it does not.
 
 Rounds: each round loads the page afresh for each of the four runs (render
 kind x coalescing on or off), with slider values no earlier run has seen
@@ -256,8 +259,12 @@ class Run:
     sent: int
     served: int
     renders: int
-    peak: int
+    peak: int  # the most requests of the image the worker answered at once
+    drag_peak: int  # the most the page had open at once, the final one aside
+    page_peak: int  # the same, the final one included
+    cancelled: int  # requests the page gave up (a stale picture's)
     failed: int
+    release_to_request: float  # release to the final request's start
     release_to_final: float
     final_request: float
     render_seconds: float
@@ -299,16 +306,37 @@ def one_run(
         page.evaluate("window.dashImages.coalesce = false")
     page.evaluate(RECORDER)
     sent: list[str] = []
+    final = base + steps
+    # The page's picture requests of this image from sent to answered or
+    # cancelled, in the order the browser reports them.
+    open_: set[t.Any] = set()
+    counts = {"drag": 0, "all": 0, "cancelled": 0}
+
+    def ours(request: t.Any) -> bool:
+        return f"/image_generator/{kind}." in request.url
 
     def on_request(request: t.Any) -> None:
-        if f"/image_generator/{kind}." in request.url:
+        if ours(request):
             sent.append(request.url)
+            open_.add(request)
+            stale = [r for r in open_ if value_of(r.url) != final]
+            counts["drag"] = max(counts["drag"], len(stale))
+            counts["all"] = max(counts["all"], len(open_))
+
+    def on_end(request: t.Any) -> None:
+        open_.discard(request)
+
+    def on_failed(request: t.Any) -> None:
+        if ours(request):
+            open_.discard(request)
+            counts["cancelled"] += request.failure == "net::ERR_ABORTED"
 
     server_post(server, f"/bench/reset?base={base}")
     page.on("request", on_request)
+    page.on("requestfinished", on_end)
+    page.on("requestfailed", on_failed)
     try:
         drag(page, kind, steps, seconds)
-        final = base + steps
         page.wait_for_function(
             SHOWS, arg=[f"{kind}-img", final], timeout=FINAL_TIMEOUT_MS
         )
@@ -324,6 +352,8 @@ def one_run(
         served = [r for r in stats["requests"] if r[0] == kind]
     finally:
         page.remove_listener("request", on_request)
+        page.remove_listener("requestfinished", on_end)
+        page.remove_listener("requestfailed", on_failed)
     record = page.evaluate("window.__bench")
     changes = [c for c in record["changes"] if c[0] == f"{kind}-slider"]
     values = [value for _, value, _ in changes]
@@ -341,10 +371,12 @@ def one_run(
     timings = page.evaluate(
         """(kind) => performance.getEntriesByType("resource")
             .filter((e) => e.name.includes(`/image_generator/${kind}.`))
-            .map((e) => [e.name, e.responseEnd - e.startTime])""",
+            .map((e) => [e.name, e.startTime, e.responseEnd - e.startTime])""",
         kind,
     )
-    final_request = min(d for name, d in timings if value_of(name) == final) / 1000
+    final_request, final_start = min(
+        (d, start) for name, start, d in timings if value_of(name) == final
+    )
     return Run(
         kind=kind,
         mode=mode,
@@ -354,9 +386,13 @@ def one_run(
         served=len(served),
         renders=len(renders),
         peak=int(stats["peak"].get(kind, 0)),
+        drag_peak=counts["drag"],
+        page_peak=counts["all"],
+        cancelled=counts["cancelled"],
         failed=sum(1 for r in served if r[3] != "200"),
+        release_to_request=(final_start - release) / 1000,
         release_to_final=(shown - release) / 1000,
-        final_request=final_request,
+        final_request=final_request / 1000,
         render_seconds=common.median(durations) if durations else float("nan"),
     )
 
@@ -436,10 +472,14 @@ def report(runs: list[Run], steps: int, seconds: float) -> common.Report:
                     f"{common.median([r.drag_seconds for r in these]):.2f}",
                     spread([r.sent for r in these]),
                     spread([r.renders for r in these]),
+                    str(max(r.drag_peak for r in these)),
+                    str(max(r.page_peak for r in these)),
                     str(max(r.peak for r in these)),
+                    spread([r.cancelled for r in these]),
                     spread([r.failed for r in these]),
                     median_ms(r.render_seconds for r in these),
                     median_ms(r.final_request for r in these),
+                    median_ms(r.release_to_request for r in these),
                     median_ms(r.release_to_final for r in these),
                     f"{max(r.release_to_final for r in these) * 1000:.0f}",
                 ]
@@ -452,9 +492,13 @@ def report(runs: list[Run], steps: int, seconds: float) -> common.Report:
             "requests sent",
             "renders",
             "in flight",
+            "with the final",
+            "worker at once",
+            "cancelled",
             "not 200",
             "render ms",
             "final request ms",
+            "release to its request ms",
             "release to final ms",
             "max ms",
         ],
@@ -469,13 +513,18 @@ def report(runs: list[Run], steps: int, seconds: float) -> common.Report:
         f" worker with {THREADS} threads; {len(of('waits', 'on'))} drags per"
         " variant, taking turns.\n\n"
         "Counts are min-max over the drags: the steps the slider's value took,"
-        " the picture requests the page sent, the renders the worker ran, the"
-        " most picture requests of the image the worker answered at once, and"
-        " answers other than 200. Times are medians: a render's wall time;"
-        " the final picture's own request (start to end of its response in the"
-        " page's Resource Timing: one render plus one round trip); release to"
-        " final, from the last change of the slider's value to the load of the"
-        " final value's picture (and the longest).\n\n" + table
+        " the picture requests the page sent, the renders the worker ran; the"
+        " most picture requests of the image in flight at once as the page"
+        " sees them (sent, not yet answered or cancelled), the final value's"
+        " request aside and with it (at the release it starts just before the"
+        " browser cancels the stale one it replaces), and as the worker sees"
+        " them (answering, a cancelled one's render included); the requests"
+        " the page cancelled; answers other than 200. Times are medians: a"
+        " render's wall time; the final picture's own request (start to end"
+        " of its response in the page's Resource Timing: one render plus one"
+        " round trip); from the release (the last change of the slider's"
+        " value) to the start of the final picture's request, and to the load"
+        " of the final value's picture (and the longest).\n\n" + table
     )
 
     def ratio_of_renders(kind: str) -> float:
@@ -502,11 +551,12 @@ def report(runs: list[Run], steps: int, seconds: float) -> common.Report:
     def finals(kind: str, mode: str) -> str:
         return median_ms(r.release_to_final for r in of(kind, mode))
 
-    final_what = "coalescing: release to final / one render + round trip, {}"
+    budget = RENDER_SECONDS + LATENCY_MS / 1000
+    final_what = "coalescing: release to final / the final request's own time, {}"
     goals = [
         common.Goal(
             "coalescing: picture requests of one image in flight at once (most)",
-            float(max(r.peak for r in runs if r.mode == "on")),
+            float(max(r.drag_peak for r in runs if r.mode == "on")),
             1.0,
         ),
         common.Goal(
@@ -514,19 +564,33 @@ def report(runs: list[Run], steps: int, seconds: float) -> common.Report:
             ratio_of_renders("waits"),
             1 / 3,
         ),
-        common.Goal(final_what.format(KINDS["waits"]), final_ratio("waits", "on"), 1.0),
+        # The issue's words: one render time (the generator's 150 ms) plus
+        # one round trip (the emulated 50 ms), for the slowest of the drags.
+        common.Goal(
+            "coalescing: longest release to final / (one render + one round"
+            f" trip: {budget * 1000:.0f} ms), {KINDS['waits']}",
+            max(r.release_to_final for r in of("waits", "on")) / budget,
+            1.0,
+        ),
     ]
     notes = [
+        (
+            "coalescing: most requests of one image in flight, the final one's"
+            " included (page / worker)",
+            f"{max(r.page_peak for r in runs if r.mode == 'on')} /"
+            f" {max(r.peak for r in runs if r.mode == 'on')}",
+        ),
         (
             f"coalescing: renders / renders without, {KINDS['draws']}",
             f"{ratio_of_renders('draws'):.3f}x",
         ),
+        (final_what.format(KINDS["waits"]), f"{final_ratio('waits', 'on'):.3f}x"),
         (final_what.format(KINDS["draws"]), f"{final_ratio('draws', 'on'):.3f}x"),
     ]
     for kind, label in KINDS.items():
         notes.append(
             (
-                f"every step: release to final / one render + round trip, {label}",
+                f"every step: release to final / the final request's own time, {label}",
                 f"{final_ratio(kind, 'off'):.3f}x",
             )
         )

@@ -20,7 +20,7 @@ import pytest
 from py_mini_racer import MiniRacer
 
 import flask_dash_images.dash
-from flask_dash_images.dash.clientside import url_function
+from flask_dash_images.dash.clientside import relay_function, url_function
 
 SCRIPT = (
     Path(flask_dash_images.dash.__file__).parent / "assets" / "dash_images.js"
@@ -79,6 +79,18 @@ var document = {
   },
   addEventListener: function () {}
 };
+// The window's capturing listeners, and a clock the test moves.
+var __windowListeners = {};
+window.addEventListener = function (type, listener) {
+  (__windowListeners[type] = __windowListeners[type] || []).push(listener);
+};
+function __pointer(type, x, y, primary) {
+  var event = {type: type, clientX: x, clientY: y, isPrimary: primary !== false};
+  (__windowListeners[type] || []).forEach(function (f) { f(event); });
+  return true;
+}
+var __now = 1000000;
+Date.now = function () { return __now; };
 var __setProps = [];
 var dash_clientside = window.dash_clientside = {
   no_update: {description: "Return to prevent updating an Output."},
@@ -229,6 +241,21 @@ class Page:
 
     def eval(self, source: str) -> t.Any:
         return self.v8.eval(source)
+
+    def pointer(
+        self, kind: str, x: float = 0, y: float = 0, primary: bool = True
+    ) -> None:
+        """A pointer event (``down``, ``move``, ``up``, ``cancel``) the
+        window sees."""
+        self.v8.eval(f"__pointer('pointer{kind}', {x}, {y}, {js(primary)})")
+
+    def drag(self, distance: float = 20) -> None:
+        """Press, move ``distance`` CSS px, (the caller's changes), release."""
+        self.pointer("down", 0, 0)
+        self.pointer("move", distance, 0)
+
+    def wait(self, ms: int) -> None:
+        self.v8.eval(f"__now += {ms}")
 
 
 def url(n: t.Any, scale: int | None = None) -> str:
@@ -466,3 +493,128 @@ def test_a_matching_id_is_found_in_the_page(page):
     assert page.call(2, outputs=outputs) is dash.no_update
     page.finish('{"i":1,"t":"img"}')
     assert page.set_props() == [[{"t": "img", "i": 1}, {"src": url(2)}]]
+
+
+# -- the end of a drag --------------------------------------------------------
+
+
+def test_the_values_waiting_when_a_drag_ends_are_set_at_once(page):
+    change(page, 1)
+    page.drag()
+    for n in range(2, 6):
+        assert change(page, n) is dash.no_update
+    assert page.set_props() == []
+    page.pointer("up", 20, 0)
+    # Set in place of the stale picture still loading (the browser cancels
+    # its request): the final picture is asked for at once.
+    assert page.set_props() == [["pic", {"src": url(5)}]]
+    assert page.state("pic") == {
+        "src": url(5),
+        "srcset": None,
+        "alt": None,
+        "state": "loading",
+    }
+    # The stale picture's late end, if any, sets nothing more.
+    page.finish("pic")
+    assert page.set_props() == []
+
+
+def test_the_first_values_after_a_drag_go_at_once_the_next_wait(page):
+    change(page, 1)
+    page.drag()
+    page.pointer("up", 20, 0)
+    page.wait(300)  # a server callback answering the release
+    assert change(page, 2) == url(2)
+    assert change(page, 3) is dash.no_update
+    page.finish("pic")
+    assert page.set_props() == [["pic", {"src": url(3)}]]
+
+
+def test_values_long_after_a_drag_wait_as_any_other(page):
+    change(page, 1)
+    page.drag()
+    page.pointer("up", 20, 0)
+    page.wait(1001)
+    assert change(page, 2) is dash.no_update
+
+
+@pytest.mark.parametrize(
+    "gesture",
+    ["a click", "a press that moves 3 px", "a second finger", "a drag under way"],
+)
+def test_other_gestures_leave_values_waiting(page, gesture):
+    change(page, 1)
+    if gesture == "a click":
+        page.pointer("down", 5, 5)
+        page.pointer("up", 5, 5)
+    elif gesture == "a press that moves 3 px":
+        page.pointer("down", 5, 5)
+        page.pointer("move", 7, 6)
+        page.pointer("up", 7, 6)
+    elif gesture == "a second finger":
+        page.pointer("down", 5, 5)
+        page.pointer("down", 50, 5, primary=False)
+        page.pointer("move", 90, 5, primary=False)
+        page.pointer("up", 90, 5, primary=False)
+    else:
+        page.drag()
+    assert change(page, 2) is dash.no_update
+    assert page.set_props() == []
+
+
+def test_a_cancelled_drag_ends_it_too(page):
+    change(page, 1)
+    page.drag()
+    change(page, 2)
+    page.pointer("cancel", 20, 0)
+    assert page.set_props() == [["pic", {"src": url(2)}]]
+
+
+def test_with_coalescing_off_a_drag_changes_nothing(page):
+    page.eval("window.dashImages.coalesce = false")
+    change(page, 1)
+    page.drag()
+    assert change(page, 2) == url(2)
+    page.pointer("up", 20, 0)
+    assert page.set_props() == []
+
+
+# -- the relay of server-built URLs ------------------------------------------
+
+
+def relay(page: Page, spread: bool, props: t.Sequence[str] = ("src",)) -> int:
+    source = relay_function(list(props), spread)
+    return t.cast(int, page.eval(f"__define({js(source)})"))
+
+
+def test_the_relay_holds_what_the_server_wrote_while_a_picture_loads(page):
+    index = relay(page, spread=False, props=("src", "alt"))
+    outputs = [ONE, {"id": "pic", "property": "alt"}]
+    page.index = index
+    assert page.call({"src": url(1), "alt": "one"}, outputs=outputs) == [url(1), "one"]
+    page.commit("pic", {"src": url(1), "alt": "one"})
+    waits = page.call({"src": url(2), "alt": "two"}, outputs=outputs)
+    assert waits == [dash.no_update, dash.no_update]
+    page.finish("pic")
+    assert page.set_props() == [["pic", {"src": url(2), "alt": "two"}]]
+    with pytest.raises(dash.exceptions.PreventUpdate):
+        page.call(None, outputs=outputs)
+
+
+def test_the_relay_of_all_images_sets_each_on_its_own():
+    page = Page()
+    for dom_id in DOM_IDS:
+        page.mount(dom_id)
+    page.index = relay(page, spread=True)
+    outputs = [{"id": i, "property": "src"} for i in ALL_IDS]
+    first = page.call([{"src": url(i)} for i in range(3)], outputs=outputs)
+    assert first == [url(i) for i in range(3)]
+    for dom_id, src in zip(DOM_IDS, first, strict=True):
+        page.commit(dom_id, {"src": src})
+    page.finish(DOM_IDS[1])
+    # Image 1 has loaded, 0 and 2 are loading; an image the server left as it
+    # was (None) gets nothing.
+    answer = page.call([{"src": url(5)}, {"src": url(6)}, None], outputs=outputs)
+    assert answer == [dash.no_update, url(6), dash.no_update]
+    page.finish(DOM_IDS[0])
+    assert page.set_props() == [[ALL_IDS[0], {"src": url(5)}]]

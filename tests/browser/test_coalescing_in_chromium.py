@@ -331,3 +331,73 @@ def test_with_coalescing_off_every_change_asks_for_its_picture(
     # The old way: every value is drawn, many at once.
     page.wait_for_timeout(RENDER_SECONDS * 1000 + 100)
     assert sorted(value for value, _, _ in renders.of("pic")) == list(range(1, 11))
+
+
+#: A render long enough that the first picture of a drag is still loading
+#: when the drag ends.
+LONG_RENDER_SECONDS = 0.6
+
+
+@pytest.mark.parametrize("built", BUILT)
+def test_the_end_of_a_drag_asks_for_its_picture_at_once(
+    dash_factory, images, open_app, built
+):
+    options, config = BUILT[built]
+    dash_app = dash_factory(
+        html.Div(
+            [
+                dcc.Slider(
+                    id="x",
+                    min=0,
+                    max=20,
+                    step=1,
+                    value=0,
+                    marks=None,
+                    updatemode="drag",
+                ),
+                html.Img(id="pic"),
+            ],
+            style={"width": "420px"},
+        ),
+        config,
+    )
+    drawn = []
+
+    @images.callback(Output("pic", "src"), Input("x", "value"), **options)
+    def draw(x):
+        drawn.append(x)
+        if x:
+            time.sleep(LONG_RENDER_SECONDS)
+        return Image.new("L", (x + 1, 2), 50)
+
+    page = open_app(dash_app)
+    page.wait_for_function("document.querySelector('#pic').naturalWidth === 1")
+    drawn.clear()
+    before = len(page_log(page).image_responses())
+    failed: list[tuple[str, str | None]] = []
+    page.on("requestfailed", lambda r: failed.append((r.url, r.failure)))
+    track = page.locator("#x .dash-slider-root").bounding_box()
+    y = track["y"] + track["height"] / 2
+
+    def at(step: int) -> float:
+        return float(track["x"] + 0.5 + (track["width"] - 1) * step / 20)
+
+    # Eight steps in about 0.3 s: the first step's picture (0.6 s) is still
+    # loading at the release, the later steps wait.
+    page.mouse.move(at(0), y)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(at(step), y)
+        page.wait_for_timeout(EVERY_MS)
+    page.mouse.up()
+    page.wait_for_function("document.querySelector('#pic').naturalWidth === 9")
+    assert query(page.get_attribute("#pic", "src"))["x"] == "8"
+    # The final picture was asked for in place of the stale one, whose
+    # request the browser cancelled: nothing between them was asked for.
+    answered = page_log(page).image_responses()[before:]
+    assert [int(query(url)["x"]) for _, url in answered] == [8], answered
+    assert [(int(query(url)["x"]), why) for url, why in failed] == [
+        (1, "net::ERR_ABORTED")
+    ]
+    # The server had started the stale render; it ran to its end, unseen.
+    assert drawn[0] == 1 and drawn[-1] == 8 and len(drawn) == 2, drawn

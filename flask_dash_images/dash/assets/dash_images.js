@@ -11,8 +11,10 @@
  *
  * Updates never pile up: while a picture is loading, the image's newer values
  * (src, srcSet, alt) wait here (window.dashImages.hold, asked by the URL
- * function) and only the latest is set, with set_props, once the picture has
- * loaded or failed: at most one picture request in flight per image.
+ * function and by the relay of server-built URLs) and only the latest is
+ * set, with set_props, once the picture has loaded or failed: at most one
+ * picture request in flight per image. When a drag ends, its values go at
+ * once instead, in place of the stale picture still loading.
  * window.dashImages.coalesce = false turns that off (every change is sent).
  * Served by Dash (dash.hooks.script).
  */
@@ -184,7 +186,8 @@
     if (!img || img.tagName !== "IMG") {
       return false;
     }
-    if ((window.dashImages || {}).coalesce === false || !busy(img)) {
+    var now = fresh(img);
+    if ((window.dashImages || {}).coalesce === false || !busy(img) || now) {
       delete waiting[img.id];
       return false;
     }
@@ -208,6 +211,76 @@
     if (current !== null) {
       clientside.set_props(entry.id, entry.props);
     }
+  }
+
+  // -- the end of a drag: its result goes at once ----------------------------
+
+  // A drag (a pointer pressed, moved and released: a slider, a brush) ends on
+  // values the user is waiting for, while the picture still loading is of a
+  // position passed over. So the values waiting at the release, and each
+  // image's first new values in the SETTLE ms after it, are set at once: the
+  // browser cancels the stale picture's request, and one request per image
+  // stays in flight. Key presses and clicks, which come in quick series, wait
+  // as any other change does.
+  var SETTLE = 1000;  // ms after a drag's release (a server callback's answer)
+  var MOVED = 4;  // CSS px the pointer moves while pressed to make a drag
+  var press = null;  // the primary pointer's press under way: {x, y, moved}
+  var settleUntil = 0;
+  var settled = {};  // the DOM ids set at once since the last drag's release
+
+  // Whether this image's values go at once, as the result of a drag; each
+  // image's first values after a release do, once.
+  function fresh(img) {
+    if (press !== null || Date.now() > settleUntil || settled[img.id]) {
+      return false;
+    }
+    settled[img.id] = true;
+    return true;
+  }
+
+  function pressed(event) {
+    if (event.isPrimary !== false) {
+      press = {x: event.clientX, y: event.clientY, moved: false};
+    }
+  }
+
+  function moved(event) {
+    if (press !== null && !press.moved && event.isPrimary !== false &&
+        Math.abs(event.clientX - press.x) + Math.abs(event.clientY - press.y) >=
+          MOVED) {
+      press.moved = true;
+    }
+  }
+
+  function released(event) {
+    if (press === null || event.isPrimary === false) {
+      return;
+    }
+    var dragged = press.moved;
+    press = null;
+    if (!dragged) {
+      return;
+    }
+    settleUntil = Date.now() + SETTLE;
+    settled = {};
+    var clientside = window.dash_clientside;
+    Object.keys(waiting).forEach(function (domId) {
+      var entry = waiting[domId];
+      delete waiting[domId];
+      settled[domId] = true;
+      if (clientside && clientside.set_props && elementFor(entry.id) !== null) {
+        clientside.set_props(entry.id, entry.props);
+      }
+    });
+  }
+
+  if (window.addEventListener) {
+    // Capturing on the window: a slider that captures the pointer or stops
+    // its events still lets the window see them first.
+    window.addEventListener("pointerdown", pressed, true);
+    window.addEventListener("pointermove", moved, true);
+    window.addEventListener("pointerup", released, true);
+    window.addEventListener("pointercancel", released, true);
   }
 
   // -- responsive=True: the box each picture is drawn for ------------------
