@@ -289,25 +289,19 @@ def test_a_failed_picture_lets_the_latest_values_through(
     assert page.get_attribute("#pic", "data-dash-images-state") == "loaded"
 
 
+def slider_and_image(maximum: int, **style: str) -> html.Div:
+    """A slider ``x`` from 0 to ``maximum`` that updates while dragged, and
+    the image ``pic``."""
+    slider = dcc.Slider(
+        id="x", min=0, max=maximum, step=1, value=0, marks=None, updatemode="drag"
+    )
+    return html.Div([slider, html.Img(id="pic")], style=style)
+
+
 def test_slider_key_presses_ask_for_one_picture_at_a_time(
     dash_factory, images, renders, open_app
 ):
-    dash_app = dash_factory(
-        html.Div(
-            [
-                dcc.Slider(
-                    id="x",
-                    min=0,
-                    max=30,
-                    step=1,
-                    value=0,
-                    marks=None,
-                    updatemode="drag",
-                ),
-                html.Img(id="pic"),
-            ]
-        )
-    )
+    dash_app = dash_factory(slider_and_image(30))
 
     @images.callback(Output("pic", "src"), Input("x", "value"))
     def draw(x):
@@ -361,24 +355,7 @@ def test_the_end_of_a_drag_asks_for_its_picture_at_once(
     dash_factory, images, open_app, built
 ):
     options, config = BUILT[built]
-    dash_app = dash_factory(
-        html.Div(
-            [
-                dcc.Slider(
-                    id="x",
-                    min=0,
-                    max=20,
-                    step=1,
-                    value=0,
-                    marks=None,
-                    updatemode="drag",
-                ),
-                html.Img(id="pic"),
-            ],
-            style={"width": "420px"},
-        ),
-        config,
-    )
+    dash_app = dash_factory(slider_and_image(20, width="420px"), config)
     drawn = []
 
     @images.callback(Output("pic", "src"), Input("x", "value"), **options)
