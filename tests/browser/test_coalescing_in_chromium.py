@@ -22,9 +22,10 @@ pytestmark = pytest.mark.browser
 RENDER_SECONDS = 0.15
 #: Milliseconds between two changes of a burst: faster than a picture.
 EVERY_MS = 40
-#: Milliseconds a change may take to reach the URL function (Dash's renderer
-#: runs it a little after set_props): a request may carry the value before
-#: one set this recently, never an older one.
+#: Milliseconds from the page script's learning of an image's values to the
+#: start of a request it already had in hand (Dash's renderer commits what
+#: the script set a little later): a request may carry the values before
+#: ones learned this recently, never older ones.
 REACH_MS = 30
 
 
@@ -68,19 +69,17 @@ BURST = """async ([id, values, every]) => {
     return log;
 }"""
 
-# The longest Dash callback request, from Resource Timing (ms).
-LONGEST_CALLBACK = """() => Math.max(0, ...performance.getEntriesByType("resource")
-    .filter((e) => e.name.includes("/_dash-update-component"))
-    .map((e) => e.responseEnd - e.startTime))"""
-
-
-def reach_ms(page: t.Any, built: str) -> float:
-    """How long a change may take to reach the page script: REACH_MS, and,
-    for URLs built on the server, the longest callback request of the page
-    (the page cannot hold a value the server has not answered yet)."""
-    if built == "in the browser":
-        return REACH_MS
-    return REACH_MS + t.cast(float, page.evaluate(LONGEST_CALLBACK))
+# Records, from now on, each value the page script learns for an image (from
+# the URL function or the relay of server-built URLs): [src, time].
+LEARN = """() => {
+    const images = window.dashImages;
+    const hold = images.hold;
+    window.__learned = [];
+    images.hold = function (id, props) {
+        window.__learned.push([props.src, performance.now()]);
+        return hold.apply(this, arguments);
+    };
+}"""
 
 
 # The page's image requests, from Resource Timing: [url, start, end].
@@ -105,24 +104,24 @@ def assert_one_at_a_time(calls: list[tuple[t.Any, float, float]]) -> None:
 
 def assert_only_latest_values_asked_for(
     requests: list[tuple[str, float, float]],
-    log: list[t.Any],
+    learned: list[tuple[str, float]],
     key: str,
-    reach: float = REACH_MS,
 ) -> None:
     """Each request (after the first) starts once the one before it has
-    ended, and asks for the latest value: none set more than ``reach`` ms
-    before it started was superseded already."""
+    ended, and asks for the latest values the page script had for its
+    image: none it learned more than REACH_MS before the request started
+    was newer. (With URLs built on the server, the script learns a value
+    when the server's answer arrives.)"""
     for (_, _, end), (url, start, _) in itertools.pairwise(requests):
         assert start >= end - 1, f"{url} was asked for before the last one ended"
-    set_at = {str(value): at for value, at in log}
-    order = [str(value) for value, _ in log]
     for url, start, _ in requests:
         value = query(url)[key]
-        if value not in set_at:
+        known = [(query(src)[key], at) for src, at in learned if at <= start]
+        mine = [i for i, (v, _) in enumerate(known) if v == value]
+        if not mine:
             continue  # the page's first picture
-        later = order[order.index(value) + 1 :]
-        stale = [v for v in later if set_at[v] < start - reach]
-        assert not stale, f"{url} was asked for after {stale[0]} had been set"
+        stale = [v for v, at in known[mine[-1] + 1 :] if at < start - REACH_MS]
+        assert not stale, f"{url} was asked for after {stale[0]} was known"
 
 
 #: Where the URLs are built: the callback's options and the app's config.
@@ -163,6 +162,7 @@ def test_a_burst_of_changes_asks_for_one_picture_at_a_time(
     page.wait_for_function("document.querySelector('#pic').naturalWidth === 1")
     renders.clear()
     page.evaluate("performance.clearResourceTimings()")
+    page.evaluate(LEARN)
     values = list(range(1, 41))
     log = burst(page, "n", values)
 
@@ -197,7 +197,8 @@ def test_a_burst_of_changes_asks_for_one_picture_at_a_time(
     assert drawn == sorted(drawn) and drawn[-1] == 40
     requests = page.evaluate(REQUESTS)
     assert [int(query(url)["n"]) for url, _, _ in requests] == drawn
-    assert_only_latest_values_asked_for(requests, log, "n", reach_ms(page, built))
+    learned = page.evaluate("window.__learned")
+    assert_only_latest_values_asked_for(requests, learned, "n")
     # Every picture asked for arrived: none was started and dropped.
     pictures = page_log(page).image_responses()
     assert [status for status, _ in pictures[-len(drawn) :]] == [200] * len(drawn)
@@ -237,6 +238,7 @@ def test_all_pictures_with_hidpi_each_ask_for_one_at_a_time(
         )
     renders.clear()
     page.evaluate("performance.clearResourceTimings()")
+    page.evaluate(LEARN)
     log = burst(page, "n", list(range(1, 31)))
 
     for i, selector in enumerate(selectors):
@@ -253,6 +255,7 @@ def test_all_pictures_with_hidpi_each_ask_for_one_at_a_time(
         assert query(srcset.removesuffix(" 2x"))["scale"] == "2"
     seconds = (log[-1][1] - log[0][1]) / 1000
     requests = page.evaluate(REQUESTS)
+    learned = page.evaluate("window.__learned")
     for i in range(count):
         calls = renders.of(i)
         assert_one_at_a_time(calls)
@@ -260,7 +263,8 @@ def test_all_pictures_with_hidpi_each_ask_for_one_at_a_time(
         assert len(drawn) <= seconds / RENDER_SECONDS + 2, drawn
         assert drawn == sorted(drawn) and drawn[-1] == 30
         own = [r for r in requests if query(r[0])["k"] == str(i)]
-        assert_only_latest_values_asked_for(own, log, "n", reach_ms(page, built))
+        known = [(src, at) for src, at in learned if query(src)["k"] == str(i)]
+        assert_only_latest_values_asked_for(own, known, "n")
 
 
 def test_a_failed_picture_lets_the_latest_values_through(
