@@ -157,7 +157,10 @@ def test_two_image_callbacks_on_one_page_both_load(dash_factory, images, open_ap
     assert_no_console_errors(page)
 
 
-def test_pattern_matching_ids_in_the_renderer(dash_factory, images, open_app):
+@pytest.mark.parametrize("clientside", [True, False], ids=["browser", "server"])
+def test_pattern_matching_ids_in_the_renderer(
+    dash_factory, images, open_app, clientside
+):
     dash_app = dash_factory(
         html.Div(
             [
@@ -176,6 +179,7 @@ def test_pattern_matching_ids_in_the_renderer(dash_factory, images, open_app):
     @images.callback(
         Output({"type": "thumb", "index": MATCH}, "src"),
         Input({"type": "shade", "index": MATCH}, "value"),
+        clientside=clientside,
     )
     def thumb(shade):
         return Image.new("L", (6, 6), shade)
