@@ -16,7 +16,8 @@ The Dash app (:func:`gunicorn_app`) is served by gunicorn, one ``gthread``
 worker with 8 threads (as the README advises), in its own process, so that
 drawing never slows the benchmark's driver; the worker counts every picture
 request (start, end, status) and every render, and how many picture requests
-of each image it was answering at once (the peak is "in flight").
+of each image it was answering at once ("worker at once"); the page's own
+count ("in flight") comes from the browser's request events.
 
 The drag is Playwright's mouse (Chrome's input events through CDP): press on
 the slider's track at its start, then a move to the next step's position

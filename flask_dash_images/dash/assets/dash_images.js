@@ -186,8 +186,8 @@
     if (!img || img.tagName !== "IMG") {
       return false;
     }
-    var now = fresh(img);
-    if ((window.dashImages || {}).coalesce === false || !busy(img) || now) {
+    var atOnce = fresh(img);  // a drag's result (see below)
+    if ((window.dashImages || {}).coalesce === false || !busy(img) || atOnce) {
       delete waiting[img.id];
       return false;
     }
