@@ -219,18 +219,8 @@ def test_responsive_alt_text_has_the_box(dash_factory, images, clientside):
     if clientside:
         src, alt = page.page.run(output, box, 3, outputs_list=OUTPUTS)
     else:
-        callback = page.callback_for(output)
-        body = {
-            "output": output,
-            "outputs": OUTPUTS,
-            "inputs": [
-                dict(callback["inputs"][0], value=box),
-                dict(callback["inputs"][1], value=3),
-            ],
-            "changedPropIds": [],
-        }
-        props = post_update(page.client, "/_dash-update-component", body).get_json()
-        src, alt = props["response"]["img"]["src"], props["response"]["img"]["alt"]
+        props = post(page, output, [box, 3], OUTPUTS)["img"]
+        src, alt = props["src"], props["alt"]
     assert src.endswith("?n=3&width=800&height=null&scale=2")
     assert alt == "3: 800 by null at 2"
 
