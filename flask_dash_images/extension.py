@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import typing as t
 import weakref
 
@@ -20,6 +19,7 @@ from .core.registry import (
     ImageSpec,
     Registry,
     check_callable,
+    check_same_code,
     keyword_params,
     make_guid,
     positional_params,
@@ -90,6 +90,8 @@ class DynamicImages:
         state = AppState(self, app)
         for spec in self.registry:
             state.check_sendable(spec)
+        for spec in self.registry:
+            state.take(spec, borrow=self.registry.owned(spec.guid))
         if state.signs_dash_urls:
             for record in self.dash_callbacks:
                 check_signable(record, app.name)
@@ -259,10 +261,12 @@ class DynamicImages:
                 alt=alt,
             )
             for state in self._states:
-                if dash_app is None or state.hosts(dash_app):
+                if dash_app is not None and state.hosts(dash_app):
                     state.check_sendable(spec)
-                    if state.signs_dash_urls:
-                        check_signable(record, state.app_name)
+                if state.signs_dash_urls and (
+                    dash_app is None or state.hosts(dash_app)
+                ):
+                    check_signable(record, state.app_name)
             self._record(record)
             return function
 
@@ -270,39 +274,56 @@ class DynamicImages:
 
     def _record(self, record: DashCallback) -> None:
         spec = record.spec
-        existing = self.registry.get(spec.guid)
-        if existing is None or existing != dataclasses.replace(
-            spec, function=existing.function
-        ):
-            self._check_not_set_up(spec.label, record.target())
-            self.registry.add(spec)  # a clash of guids raises here
-            self.dash_callbacks.append(record)
-            return
-        # The same image callback again, from the same code: Dash runs each
-        # page module of a use_pages app once per Dash app made, and a
-        # factory may bind one generator to each Dash app it makes. The
-        # newest function serves; a callback already recorded stays bound.
-        # Two different callbacks that one Dash app would get are a clash.
         target = record.target()
+        # A Dash app that is gone takes its image callbacks with it.
+        self.dash_callbacks = [
+            r
+            for r in self.dash_callbacks
+            if r.dash_app is None or r.target() is not None
+        ]
+        same = None
         for known in self.dash_callbacks:
             other = known.target()
-            if (
-                known.spec.guid == spec.guid
-                and not known.same_callback(record)
-                and (other is None or target is None or other is target)
+            if known.spec.guid != spec.guid or (
+                other is not None and target is not None and other is not target
             ):
+                continue  # another id, or another Dash app's own (a factory's)
+            if not known.same_callback(record):
                 raise RegistrationError(
                     f"{spec.label}: another image callback ({known.output} from"
                     f" {', '.join(map(str, known.inputs_and_states))}) already"
                     f" has the id {spec.guid!r}; give one of them name='...'"
                 )
-        self.registry.replace(spec)
-        for i, known in enumerate(self.dash_callbacks):
-            if known.spec.guid == spec.guid:
-                self.dash_callbacks[i] = dataclasses.replace(known, spec=spec)
-        if not any(known.same_callback(record) for known in self.dash_callbacks):
-            self._check_not_set_up(spec.label, record.target())
+            same = known
+        # The same image callback again, from the same code (another
+        # function object): Dash runs each page module of a use_pages app
+        # once per Dash app made, and a factory may bind a closure to each
+        # Dash app it makes. Each app keeps the function it was bound to.
+        existing = self.registry.get(spec.guid)
+        if existing is not None and existing.keywords:
+            check_same_code(existing, spec)  # a plain generator's id: a clash
+        if same is None:
+            self._check_not_set_up(spec.label, target)
+        if target is None:
+            self._take(spec)
+        if same is None:
             self.dash_callbacks.append(record)
+        else:
+            # The newest, for the Dash apps that set up later.
+            self.dash_callbacks[self.dash_callbacks.index(same)] = record
+
+    def _take(self, spec: ImageSpec) -> None:
+        # Every app set up takes the generator, unless it has its own (see
+        # AppState.take); the registry keeps it for apps set up later. A
+        # clash of guids raises first, before any app took it.
+        existing = self.registry.get(spec.guid)
+        if existing is not None:
+            check_same_code(existing, spec)
+        states = list(self._states)
+        for state in states:
+            state.check_sendable(spec)
+        owned = [state.take(spec) for state in states]
+        self.registry.add(spec, owned=any(owned))
 
     def _check_not_set_up(self, label: str, dash_app: t.Any) -> None:
         # A Dash app binds its image callbacks once, when it sets up.
@@ -366,9 +387,10 @@ class DynamicImages:
                 cache_timeout=cache_timeout,
                 **encoder_options,
             )
-            for state in self._states:
-                state.check_sendable(spec)
-            self.registry.add(spec)
+            for known in self.dash_callbacks:
+                if known.spec.guid == spec.guid:
+                    check_same_code(known.spec, spec)
+            self._take(spec)
             return function
 
         return decorator
@@ -414,7 +436,7 @@ class DynamicImages:
         :raises UrlBuildError: unknown generator, or parameters that do not fit.
         """
         try:
-            spec = self.registry.find(name_or_function)
+            spec = get_state(flask.current_app).find(name_or_function)
         except LookupError as error:
             raise UrlBuildError(str(error)) from None
         unknown = sorted(set(params) - set(spec.params))

@@ -15,6 +15,7 @@ import weakref
 
 from dash.dependencies import Input, Output, State
 
+from .core.registry import same_code
 from .exceptions import ConfigurationError, RegistrationError
 
 if t.TYPE_CHECKING:
@@ -54,12 +55,16 @@ class DashCallback:
         """The one Dash app it is for (``None``: every Dash app)."""
         return None if self.dash_app is None else self.dash_app()
 
+    def gone(self) -> bool:
+        """Whether the one Dash app it was for has been collected."""
+        return self.dash_app is not None and self.dash_app() is None
+
     def same_callback(self, other: DashCallback) -> bool:
         """Whether ``other`` asks for the same callback on the same Dash
         apps (its generator may be another function object of the same
         code)."""
         return (
-            self.spec.guid == other.spec.guid
+            same_code(self.spec, other.spec)
             and self.target() is other.target()
             and str(self.output) == str(other.output)
             and _dependencies(self) == _dependencies(other)

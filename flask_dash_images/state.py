@@ -28,7 +28,7 @@ if t.TYPE_CHECKING:
     from .core.registry import ImageSpec
     from .extension import DynamicImages
 
-__all__ = ["AppState", "get_state", "EXTENSION_KEY", "DEFAULTS"]
+__all__ = ["AppState", "get_state", "picture_rule", "EXTENSION_KEY", "DEFAULTS"]
 
 EXTENSION_KEY = "dash_images"
 
@@ -115,29 +115,42 @@ class AppState:
             sender=app,
             namespace=app.name,
         )
-        #: Dash generator guid -> the ``routes_pathname_prefix`` of each Dash
-        #: app on this server that has its callback: it is served there only.
-        self.dash_prefixes: dict[str, set[str]] = {}
+        #: Which function draws each of this app's pictures, by guid: the
+        #: plain generators and ``images.callback``'s this app took (see
+        #: :meth:`take`). A factory may bind another function of the same
+        #: code to each app it makes: each keeps its own.
+        self.generators: dict[str, ImageSpec] = {}
+        # The guids whose spec this app took at init_app from another app's
+        # decoration: its own, decorated after, takes their place.
+        self._borrowed: set[str] = set()
+        #: The pictures each picture route of this app serves: the route's
+        #: rule (``<prefix>image_generator/<guid>.<ext>``) -> guid -> spec.
+        #: Plain generators are served at the root, a Dash app's pictures
+        #: under its prefix only (where whatever guards it guards them).
+        self.pictures: dict[str, dict[str, ImageSpec]] = {}
+        #: Dash generator guid -> the spec bound to each Dash app that has its
+        #: callback, by the app's ``requests_pathname_prefix`` (for URLs).
+        self.dash_pictures: dict[str, dict[str, ImageSpec]] = {}
         #: The Dash apps on this server bound so far (by the Dash side, at
         #: the server's first request).
         self.dash_apps: list[t.Any] = []
 
     def read_url(
-        self, guid: str, ext: str, query_string: bytes, prefix: str
+        self, guid: str, ext: str, query_string: bytes, rule: str
     ) -> tuple[ImageSpec, dict[str, t.Any], str | None]:
         """What the picture URL ``<prefix>image_generator/<guid>.<ext>?<query>``
         asks for: its generator, the values, and the version the URL carries.
 
-        :param prefix: the routes prefix the URL was served under: ``/`` or
-            a Dash app's ``routes_pathname_prefix``.
+        :param rule: the rule of the picture route that matched (see
+            :func:`picture_rule`): the root's, or a Dash app's.
 
         :raises UnknownImage: no such picture here.
         :raises QueryTooLong: the query is over the configured length.
         :raises BadSignature: the URL's signature is missing, wrong or expired.
         :raises BadParameter: the values are missing, unknown or malformed.
         """
-        spec = self.extension.registry.get(guid)
-        if spec is None or spec.extension != ext or not self.serves(spec, prefix):
+        spec = self.pictures.get(rule, _NOTHING).get(guid)
+        if spec is None or spec.extension != ext:
             raise UnknownImage("no such image")
         if len(query_string) > self.max_url_length:
             raise QueryTooLong(f"the query is longer than {self.max_url_length} bytes")
@@ -170,19 +183,56 @@ class AppState:
         """Whether ``dash_app`` runs on this state's app."""
         return getattr(dash_app, "server", None) is self._app()
 
-    def serves(self, spec: ImageSpec, prefix: str) -> bool:
-        """Whether ``spec``'s pictures are served under the routes ``prefix``:
-        a Dash generator's only under the prefix of a Dash app that has its
-        callback, a plain one's only at the app's root."""
-        if spec.keywords:
-            return prefix == "/"
-        return prefix in self.dash_prefixes.get(spec.guid, ())
+    def take(self, spec: ImageSpec, *, borrow: bool = False) -> bool:
+        """Draw ``spec.guid``'s pictures with ``spec`` on this app, unless
+        it has its own already: a function is an app's own when the app
+        existed at its decoration, or when nobody had it before the app was
+        set up. A factory that sets an app up, then decorates a closure for
+        it, gives each app its own; a generator decorated at import serves
+        every app.
 
-    def serve_dash_picture(self, guid: str, routes_prefix: str) -> None:
-        """Serve the Dash generator ``guid`` under the Dash app at
-        ``routes_prefix``, and under no other prefix, which another guard
-        may cover."""
-        self.dash_prefixes.setdefault(guid, set()).add(routes_prefix)
+        :param borrow: ``spec`` is another app's own, taken at ``init_app``
+            until this app's own comes.
+        :returns: whether ``spec`` is now this app's.
+        """
+        if spec.guid in self.generators and spec.guid not in self._borrowed:
+            return False
+        self.generators[spec.guid] = spec
+        if borrow:
+            self._borrowed.add(spec.guid)
+        else:
+            self._borrowed.discard(spec.guid)
+        if spec.keywords:
+            self.pictures.setdefault(picture_rule("/"), {})[spec.guid] = spec
+        return True
+
+    def find(self, name_or_function: str | t.Callable[..., t.Any]) -> ImageSpec:
+        """This app's spec for a generator name (its guid) or function.
+
+        :raises LookupError: nothing, or more than one spec, matches.
+        """
+        if isinstance(name_or_function, str):
+            spec = self.generators.get(name_or_function)
+            if spec is None:
+                raise LookupError(f"no image generator named {name_or_function!r}")
+            return spec
+        specs = [s for s in self.generators.values() if s.function is name_or_function]
+        if len(specs) != 1:
+            what = "is not registered" if not specs else "is registered more than once"
+            raise LookupError(
+                f"{getattr(name_or_function, '__qualname__', name_or_function)} {what};"
+                " look it up by name"
+            )
+        return specs[0]
+
+    def serve_dash_picture(
+        self, spec: ImageSpec, routes_prefix: str, requests_prefix: str
+    ) -> None:
+        """Serve ``spec``'s pictures under the Dash app at ``routes_prefix``
+        (which the browser reaches at ``requests_prefix``), and under no
+        other prefix, which another guard may cover."""
+        self.pictures.setdefault(picture_rule(routes_prefix), {})[spec.guid] = spec
+        self.dash_pictures.setdefault(spec.guid, {})[requests_prefix] = spec
 
     def query(
         self, spec: ImageSpec, values: t.Sequence[t.Any], names: t.Sequence[str]
@@ -241,6 +291,15 @@ class AppState:
         return (
             self.version if spec.version is None else f"{self.version}.{spec.version}"
         )
+
+
+_NOTHING: dict[str, ImageSpec] = {}
+
+
+def picture_rule(prefix: str) -> str:
+    """The rule of the picture route under the routes ``prefix`` (``/`` or
+    a Dash app's ``routes_pathname_prefix``), as werkzeug keeps it."""
+    return f"{prefix}{urls.ROUTE[1:]}<guid>.<ext>"
 
 
 def get_state(app: Flask) -> AppState:

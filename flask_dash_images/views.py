@@ -118,8 +118,7 @@ def _serve(guid: str, ext: str) -> Response:
     query_string = environ.get("QUERY_STRING", "").encode("latin-1")
     # The rule is "<prefix>image_generator/<guid>.<ext>": this prefix's
     # pictures only, whichever of two rules for one path matched.
-    prefix = rule.rule[: rule.rule.rindex(ROUTE) + 1]
-    spec, values, version = state.read_url(guid, ext, query_string, prefix)
+    spec, values, version = state.read_url(guid, ext, query_string, rule.rule)
     fmt = (
         render.negotiate(request.accept_mimetypes)
         if spec.format == "auto"

@@ -290,6 +290,22 @@ def test_an_alt_field_that_is_not_a_plain_name_is_refused(images, alt):
     assert len(images.registry) == 0
 
 
+def test_the_same_callback_with_another_alt_text_is_refused(dash_factory, images):
+    # Not the first alt text kept quietly: the page would say what the
+    # second decoration did not ask for.
+    page = make(dash_factory, images, True, "Line to {x}")
+    with pytest.raises(RegistrationError, match="already has the id 'line'"):
+        images.callback(
+            Output("img", "src"),
+            Input("x", "value"),
+            Input("y", "value"),
+            name="line",
+            clientside=True,
+            alt="Line to {y}",
+        )(line)
+    assert build(page, True, 1, 2)[1] == "Line to 1"
+
+
 def test_the_page_is_whole_whatever_the_alt_text(dash_factory, images):
     # The function is inlined in the page: an alt text cannot end its script.
     page = make(dash_factory, images, True, "</script><script>alert(1)</script>{x}")

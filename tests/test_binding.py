@@ -277,7 +277,8 @@ def test_the_extension_is_found_from_its_app_or_a_dash_app():
     image_callback(dash_app, Output("img", "src"), Input("n", "value"))(square)
     images = DynamicImages.of(dash_app)
     assert DynamicImages.of(dash_app.server) is images
-    assert len(images.registry) == 1
+    (record,) = images.dash_callbacks
+    assert record.target() is dash_app
     with pytest.raises(ConfigurationError, match="not set up on the app 'bare'"):
         DynamicImages.of(Flask("bare"))
     with pytest.raises(ConfigurationError, match=r"not builtins\.object"):
@@ -329,11 +330,14 @@ def test_one_generator_bound_to_each_dash_app_a_factory_makes():
         return dash_app
 
     first, second = create(), create()
-    (spec,) = images.registry
+    # One record per Dash app, under one id.
+    (guid,) = {record.spec.guid for record in images.dash_callbacks}
+    assert len(images.dash_callbacks) == 2
     for dash_app in (first, second):
         assert outputs(dash_app) == ["img.src"]
         client = dash_app.server.test_client()
-        assert client.get(f"/image_generator/{spec.guid}.png?n=2").status_code == 200
+        assert client.get(f"/image_generator/{guid}.png?n=2").status_code == 200
+
 
 
 def test_image_callback_on_a_dash_app_without_its_server_yet_is_an_error():

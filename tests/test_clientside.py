@@ -59,9 +59,8 @@ def test_a_secret_key_leaves_dash_urls_to_the_browser(dash_factory, images):
     images.generator(name="plain")(lambda n: Image.new("L", (n, n)))
     (callback,) = DashBrowser(dash_app).dependencies
     assert callback["clientside_function"] is not None
-    plain = images.registry.find("plain")
     client = dash_app.server.test_client()
-    (spec,) = [s for s in images.registry if s is not plain]
+    (spec,) = [s for s in images.registry if s.guid != "plain"]
     # Dash URLs are unsigned and served; plain Flask URLs stay signed.
     assert client.get(f"/image_generator/{spec.guid}.png?n=2").status_code == 200
     assert client.get("/image_generator/plain.png?n=2").status_code == 403

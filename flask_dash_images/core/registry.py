@@ -21,9 +21,11 @@ __all__ = [
     "ImageSpec",
     "Registry",
     "check_callable",
+    "check_same_code",
     "keyword_params",
     "make_guid",
     "positional_params",
+    "same_code",
 ]
 
 _NAME = re.compile(r"[A-Za-z0-9_\-]{1,64}")
@@ -359,55 +361,65 @@ def keyword_params(function: t.Callable[..., t.Any]) -> tuple[list[str], list[st
 
 
 class Registry:
-    """Every generator the extension knows, by guid and by function."""
+    """The newest spec of every generator decorated for all apps, by guid:
+    plain generators and ``images.callback``'s (an app set up later takes
+    these). Which function draws an app's pictures is that app's to say
+    (:class:`~flask_dash_images.state.AppState`): a factory may bind another
+    function of the same code to each app."""
 
     def __init__(self) -> None:
         self._by_guid: dict[str, ImageSpec] = {}
-        self._by_function: dict[t.Callable[..., t.Any], list[ImageSpec]] = {}
+        self._owned: set[str] = set()
 
-    def add(self, spec: ImageSpec) -> None:
+    def add(self, spec: ImageSpec, *, owned: bool) -> None:
+        """Keep ``spec``, in the place of an older spec of the same code.
+
+        :param owned: apps set up at its decoration took it as their own
+            (an app set up later only borrows it, see :meth:`owned`).
+        :raises RegistrationError: another generator (other code, or other
+            options) has its guid.
+        """
         existing = self._by_guid.get(spec.guid)
         if existing is not None:
-            raise RegistrationError(
-                f"{spec.label}: another generator ({existing.label}) already"
-                f" has the id {spec.guid!r}; give one of them name='...'"
-            )
+            check_same_code(existing, spec)
         self._by_guid[spec.guid] = spec
-        self._by_function.setdefault(spec.function, []).append(spec)
+        if owned:
+            self._owned.add(spec.guid)
+        else:
+            self._owned.discard(spec.guid)
 
-    def replace(self, spec: ImageSpec) -> None:
-        """Put ``spec`` in the place of the spec with its guid."""
-        old = self._by_guid[spec.guid]
-        self._by_guid[spec.guid] = spec
-        specs = self._by_function.pop(old.function, [])
-        if len(specs) > 1:
-            self._by_function[old.function] = [s for s in specs if s is not old]
-        self._by_function.setdefault(spec.function, []).append(spec)
+    def owned(self, guid: str) -> bool:
+        """Whether the newest spec of ``guid`` is some app's own: apps set up
+        at its decoration took it (a factory's closure for the app it just
+        set up)."""
+        return guid in self._owned
 
     def get(self, guid: str) -> ImageSpec | None:
         return self._by_guid.get(guid)
-
-    def find(self, name_or_function: str | t.Callable[..., t.Any]) -> ImageSpec:
-        """The spec for a generator name (its guid) or function.
-
-        :raises LookupError: nothing, or more than one spec, matches.
-        """
-        if isinstance(name_or_function, str):
-            spec = self._by_guid.get(name_or_function)
-            if spec is None:
-                raise LookupError(f"no image generator named {name_or_function!r}")
-            return spec
-        specs = self._by_function.get(name_or_function, [])
-        if len(specs) != 1:
-            what = "is not registered" if not specs else "is registered more than once"
-            raise LookupError(
-                f"{getattr(name_or_function, '__qualname__', name_or_function)} {what};"
-                " look it up by name"
-            )
-        return specs[0]
 
     def __iter__(self) -> t.Iterator[ImageSpec]:
         return iter(self._by_guid.values())
 
     def __len__(self) -> int:
         return len(self._by_guid)
+
+
+def same_code(one: ImageSpec, other: ImageSpec) -> bool:
+    """Whether two specs describe the same generator, perhaps as two
+    function objects of one code (a factory's closures, a page module run
+    again), with the same options."""
+    code = getattr(one.function, "__code__", None)
+    if code is None or code != getattr(other.function, "__code__", None):
+        if one.function is not other.function:
+            return False
+    return one == dataclasses.replace(other, function=one.function)
+
+
+def check_same_code(existing: ImageSpec, spec: ImageSpec) -> None:
+    """:raises RegistrationError: ``spec`` takes ``existing``'s guid but is
+    another generator."""
+    if not same_code(existing, spec):
+        raise RegistrationError(
+            f"{spec.label}: another generator ({existing.label}) already"
+            f" has the id {spec.guid!r}; give one of them name='...'"
+        )

@@ -37,6 +37,7 @@ from .setup import dash_apps_on, run_dash_setup
 if t.TYPE_CHECKING:
     import dash
 
+    from ..core.registry import ImageSpec
     from ..records import DashCallback
     from ..state import AppState
 
@@ -81,13 +82,21 @@ def bind(dash_app: dash.Dash, state: AppState) -> None:
         for record in records:
             check_signable(record, state.app_name)
     for record in records:
-        _register(dash_app, state, record)
-        state.serve_dash_picture(record.spec.guid, prefix)
+        # Its own function for image_callback(dash_app, ...); for
+        # images.callback, the one this server took.
+        spec = record.spec
+        if record.dash_app is None:
+            state.take(spec)
+            spec = state.generators[spec.guid]
+        _register(dash_app, state, record, spec)
+        state.serve_dash_picture(spec, prefix, dash_app.config.requests_pathname_prefix)
     probe.add_probes(dash_app, state, records)
 
 
-def _register(dash_app: dash.Dash, state: AppState, record: DashCallback) -> None:
-    spec, output = record.spec, record.output
+def _register(
+    dash_app: dash.Dash, state: AppState, record: DashCallback, spec: ImageSpec
+) -> None:
+    output = record.output
     component = output.component_id
     dash_options: dict[str, t.Any] = {}
     if record.prevent_initial_call is not None:

@@ -30,6 +30,10 @@ from ..state import EXTENSION_KEY
 from .binding import IMAGE_ROUTE, bind_dash_apps
 from .clientside import CONFIG_ID
 
+if t.TYPE_CHECKING:
+    from ..core.registry import ImageSpec
+    from ..state import AppState
+
 __all__: list[str] = []
 
 
@@ -61,9 +65,9 @@ def _add_page_config(index: str) -> str:
     if state.version is not None:
         config["version"] = state.version
     events = {
-        spec.guid: list(spec.events)
-        for spec in map(state.extension.registry.get, state.dash_prefixes)
-        if spec is not None and spec.events
+        guid: list(spec.events)
+        for guid, spec in _pictures_of_this_page(state).items()
+        if spec.events
     }
     if events:
         config["events"] = events
@@ -76,6 +80,22 @@ def _add_page_config(index: str) -> str:
     )
     anchor = index.find("</script>", index.find('id="_dash-config"')) + len("</script>")
     return index[:anchor] + tag + index[anchor:]
+
+
+def _pictures_of_this_page(state: AppState) -> dict[str, ImageSpec]:
+    # The Dash app whose page this is: the one whose prefix is the longest
+    # that the page's rule starts with ("/admin/<path:path>": "/admin/", not
+    # "/"). Another Dash app's pictures are not this page's to name.
+    rule = flask.request.url_rule
+    if rule is None:
+        return {}
+    found: dict[str, ImageSpec] = {}
+    longest = -1
+    for picture_rule, pictures in state.pictures.items():
+        prefix = picture_rule[: -len(IMAGE_ROUTE)]
+        if rule.rule.startswith(prefix) and len(prefix) > longest:
+            found, longest = pictures, len(prefix)
+    return found
 
 
 dash.hooks.route(name=IMAGE_ROUTE)(_serve)
