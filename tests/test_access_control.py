@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import base64
+import json
 
 import dash_auth
 import flask_login
 import pytest
-from dash import Input, Output, dcc, html
-from flask import abort, request
+from dash import Dash, Input, Output, dcc, html
+from flask import Flask, abort, request
 from PIL import Image
+
+from flask_dash_images import image_callback
 
 from .dash_browser import DashBrowser
 
@@ -98,3 +101,46 @@ def test_protecting_only_the_image_routes(app_factory, images):
         client.get("/image_generator/secret.png", headers={"X-Token": "t"}).status_code
         == 200
     )
+
+
+def page_config(client, path):
+    """The ``_dash-images-config`` a Dash page carries, or None."""
+    page = client.get(path).get_data(as_text=True)
+    start = page.find('<script id="_dash-images-config" type="application/json">')
+    if start == -1:
+        return None
+    return json.loads(page[start:].partition(">")[2].partition("</script>")[0])
+
+
+@pytest.mark.parametrize("public_prefix", ["/", "/public/"])
+def test_a_guarded_dash_apps_pictures_are_not_named_on_another_apps_page(
+    images, public_prefix
+):
+    server = Flask(__name__)
+    images.init_app(server)
+    layout = html.Div([dcc.Input(id="n", value=1), html.Img(id="img")])
+    public = Dash(__name__, server=server, url_base_pathname=public_prefix)
+    admin = Dash(__name__, server=server, url_base_pathname="/admin/")
+    public.layout = admin.layout = layout
+
+    def draw(n):
+        return Image.new("L", (n, n))
+
+    image_callback(
+        admin,
+        Output("img", "src"),
+        Input("n", "value"),
+        events=("click",),
+        name="salaries_by_employee",
+    )(draw)
+    image_callback(
+        public, Output("img", "src"), Input("n", "value"), events=("hover",), name="map"
+    )(draw)
+    client = server.test_client()
+    assert page_config(client, public_prefix) == {"events": {"map": ["hover"]}}
+    assert page_config(client, f"{public_prefix}some/page") == {
+        "events": {"map": ["hover"]}
+    }
+    assert page_config(client, "/admin/") == {
+        "events": {"salaries_by_employee": ["click"]}
+    }
