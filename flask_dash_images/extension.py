@@ -427,16 +427,28 @@ class DynamicImages:
     # -- URLs --------------------------------------------------------------
 
     def url_for(
-        self, name_or_function: str | t.Callable[..., t.Any], **params: t.Any
+        self,
+        name_or_function: str | t.Callable[..., t.Any],
+        *,
+        _dash_app: t.Any = None,
+        **params: t.Any,
     ) -> str:
-        """The URL of a plain Flask generator's picture for ``params``.
+        """The URL of a picture for ``params``: a plain generator's (at the
+        app's root), or an image callback's (under the prefix of the Dash app
+        it is bound to). In templates: ``dynamic_image_url(name, **params)``.
 
         Needs an app context (a request context for a relative URL).
 
-        :raises UrlBuildError: unknown generator, or parameters that do not fit.
+        :param name_or_function: the generator's name (its guid) or function.
+        :param _dash_app: the Dash app whose picture it is, for an image
+            callback bound to several Dash apps on this app.
+        :raises UrlBuildError: unknown generator, parameters that do not fit,
+            or an image callback bound to no Dash app here, or to several
+            and ``_dash_app`` not given.
         """
+        state = get_state(flask.current_app)
         try:
-            spec = get_state(flask.current_app).find(name_or_function)
+            spec = state.find(name_or_function)
         except LookupError as error:
             raise UrlBuildError(str(error)) from None
         unknown = sorted(set(params) - set(spec.params))
@@ -450,26 +462,15 @@ class DynamicImages:
                     if names
                 )
             )
+        if spec.keywords:
+            path = flask.url_for(
+                f"{urls.BLUEPRINT}.image", guid=spec.guid, ext=spec.extension
+            )
+        else:
+            root = state.dash_prefix(spec, _dash_app)
+            path = f"{root}{urls.ROUTE[1:]}{spec.guid}.{spec.extension}"
         names = [p for p in spec.params if p in params]
-        return self.build_url(spec, [params[p] for p in names], names=names)
-
-    def build_url(
-        self,
-        spec: ImageSpec,
-        values: t.Sequence[t.Any],
-        *,
-        names: t.Sequence[str] | None = None,
-    ) -> str:
-        """The URL of a plain generator's picture for ``values`` on the
-        current app (at its root, honouring ``SCRIPT_NAME``).
-
-        :param names: the parameters ``values`` are for, if not all of them.
-        """
-        state = get_state(flask.current_app)
-        path = flask.url_for(
-            f"{urls.BLUEPRINT}.image", guid=spec.guid, ext=spec.extension
-        )
-        query = state.query(spec, values, spec.params if names is None else names)
+        query = state.query(spec, [params[p] for p in names], names)
         return f"{path}?{query}" if query else path
 
 

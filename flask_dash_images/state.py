@@ -213,10 +213,17 @@ class AppState:
         """
         if isinstance(name_or_function, str):
             spec = self.generators.get(name_or_function)
+            bound = self.dash_pictures.get(name_or_function)
+            if spec is None and bound:
+                spec = next(iter(bound.values()))
             if spec is None:
                 raise LookupError(f"no image generator named {name_or_function!r}")
             return spec
-        specs = [s for s in self.generators.values() if s.function is name_or_function]
+        every = [*self.generators.values()]
+        every += [s for bound in self.dash_pictures.values() for s in bound.values()]
+        specs = list(
+            {id(s): s for s in every if s.function is name_or_function}.values()
+        )
         if len(specs) != 1:
             what = "is not registered" if not specs else "is registered more than once"
             raise LookupError(
@@ -224,6 +231,39 @@ class AppState:
                 " look it up by name"
             )
         return specs[0]
+
+    def dash_prefix(self, spec: ImageSpec, dash_app: t.Any = None) -> str:
+        """The ``requests_pathname_prefix`` of the Dash app whose picture
+        ``spec`` is: ``dash_app``'s, or the one Dash app here bound to it.
+
+        :raises UrlBuildError: no Dash app here has its callback (they bind
+            at the app's first request), or several and ``dash_app`` is not
+            one of them.
+        """
+        bound = self.dash_pictures.get(spec.guid, {})
+        if dash_app is not None:
+            prefix = getattr(
+                getattr(dash_app, "config", None), "requests_pathname_prefix", None
+            )
+            if prefix in bound:
+                return t.cast(str, prefix)
+            raise UrlBuildError(
+                f"{spec.label}: the Dash app at {prefix!r} does not have this"
+                " image callback"
+            )
+        if len(bound) == 1:
+            return next(iter(bound))
+        if not bound:
+            raise UrlBuildError(
+                f"{spec.label} is an image callback that no Dash app on the app"
+                f" {self.app_name!r} has yet (Dash apps set up at the app's"
+                " first request); build its URL in a request"
+            )
+        raise UrlBuildError(
+            f"{spec.label} is an image callback of the Dash apps at"
+            f" {', '.join(map(repr, sorted(bound)))}; say which with"
+            " _dash_app=<the Dash app>"
+        )
 
     def serve_dash_picture(
         self, spec: ImageSpec, routes_prefix: str, requests_prefix: str

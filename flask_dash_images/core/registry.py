@@ -409,9 +409,11 @@ def same_code(one: ImageSpec, other: ImageSpec) -> bool:
     function objects of one code (a factory's closures, a page module run
     again), with the same options."""
     code = getattr(one.function, "__code__", None)
-    if code is None or code != getattr(other.function, "__code__", None):
-        if one.function is not other.function:
-            return False
+    same_function = one.function is other.function
+    if not same_function and (
+        code is None or code != getattr(other.function, "__code__", None)
+    ):
+        return False
     return one == dataclasses.replace(other, function=one.function)
 
 

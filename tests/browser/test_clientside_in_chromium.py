@@ -48,7 +48,8 @@ def test_the_browser_builds_the_servers_url_for_any_value(
             f"([a, b]) => [({script})(a, b), JSON.stringify([a, b])]", [a, b]
         )
         with dash_app.server.test_request_context():
-            assert url == images.build_url(spec, json.loads(sent))
+            a, b = json.loads(sent)
+            assert url == images.url_for(spec.guid, a=a, b=b)
 
     check()
 
