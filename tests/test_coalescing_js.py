@@ -519,6 +519,15 @@ def test_the_values_waiting_when_a_drag_ends_are_set_at_once(page):
     assert page.set_props() == []
 
 
+@pytest.mark.parametrize(("distance", "dragged"), [(4, True), (3.9, False)])
+def test_a_drag_is_a_press_moved_at_least_4_px(page, distance, dragged):
+    change(page, 1)
+    page.drag(distance)
+    change(page, 2)
+    page.pointer("up", distance, 0)
+    assert page.set_props() == ([["pic", {"src": url(2)}]] if dragged else [])
+
+
 def test_the_first_values_after_a_drag_go_at_once_the_next_wait(page):
     change(page, 1)
     page.drag()

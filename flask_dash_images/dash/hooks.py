@@ -54,8 +54,9 @@ def _not_found(rest: str) -> t.Any:
 
 def _add_page_config(index: str) -> str:
     # Every Dash page of a server set up with images says its version, which
-    # the browser's URL builder adds as the server's does, and which of its
-    # pictures report pointer events (by guid), for the events script.
+    # the browser's URL builder adds as the server's does, which of its
+    # pictures report pointer events (by guid), for the events script, and,
+    # with responsive pictures, the server's pixel limit.
     if not flask.has_app_context():
         return index
     state = flask.current_app.extensions.get(EXTENSION_KEY)
@@ -64,13 +65,13 @@ def _add_page_config(index: str) -> str:
     config: dict[str, t.Any] = {}
     if state.version is not None:
         config["version"] = state.version
-    events = {
-        guid: list(spec.events)
-        for guid, spec in _pictures_of_this_page(state).items()
-        if spec.events
-    }
+    pictures = _pictures_of_this_page(state)
+    events = {guid: list(spec.events) for guid, spec in pictures.items() if spec.events}
     if events:
         config["events"] = events
+    if any(spec.responsive for spec in pictures.values()):
+        # The page script asks for no more pixels than the server draws.
+        config["maxPixels"] = state.service.max_pixels
     if not config:
         return index
     # "</" cannot end the script early: JSON of guids and event names only.

@@ -95,6 +95,36 @@ def test_a_css_height_is_passed_and_no_update_before_a_size(
     assert calls == [(90, 200, 150)]  # 120 CSS pixels round up to 150
 
 
+@pytest.mark.parametrize(
+    ("css_width", "ratio", "width", "scale"),
+    [(2100, 2, 3675, 1.75), (1440, 3, 3988, 2.75), (600, 2, 1200, 2)],
+)
+def test_a_box_over_the_pixel_limit_is_drawn_at_the_largest_ratio_within_it(
+    dash_factory, images, new_context, live_server, css_width, ratio, width, scale
+):
+    # A full-width picture on a dense screen: the default limit is 4096 x
+    # 4096; 2100 CSS px at 2x would be 4200 squared. The picture comes, at
+    # 1.75x: no 400.
+    calls = []
+    dash_app = dash_factory(
+        html.Div([dcc.Input(id="shade", value=90), boxed("pic", css_width)])
+    )
+
+    @images.callback(Output("pic", "src"), Input("shade", "value"), responsive=True)
+    def draw(shade, *, width, height, scale):
+        calls.append((width, height, scale))
+        return Image.new("L", (8, 8), shade)  # small, whatever the box
+
+    page = new_context(
+        device_scale_factor=ratio, viewport={"width": css_width + 100, "height": 600}
+    ).new_page()
+    page.goto(live_server(dash_app))
+    wait_for_natural_width(page, "#pic", 8)
+    assert calls == [(width, None, scale)]
+    assert width * width <= 4096 * 4096
+    assert page.get_attribute("#pic", "data-dash-images-state") == "loaded"
+
+
 def test_all_pictures_each_get_their_own_box_in_device_pixels(
     dash_factory, images, new_context, live_server
 ):

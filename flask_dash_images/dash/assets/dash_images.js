@@ -322,11 +322,41 @@
     // 110% draws at 1.0, not at a ratio of its own.
     var ratio = Math.max(0.25, Math.round((window.devicePixelRatio || 1) * 4) / 4);
     var height = img.style.height ? img.getBoundingClientRect().height : 0;
+    var css = {width: roundUp(width), height: height > 0 ? roundUp(height) : null};
+    // A box too large for the server's pixel limit at this ratio (a full
+    // width on a dense screen) is drawn at the largest ratio within it: a
+    // picture always comes, less sharp.
+    var limit = pageConfig().maxPixels;
+    while (ratio > 0.25 && limit && pixels(css, ratio) > limit) {
+      ratio -= 0.25;
+    }
     return {
-      width: Math.round(roundUp(width) * ratio),
-      height: height > 0 ? Math.round(roundUp(height) * ratio) : null,
+      width: Math.round(css.width * ratio),
+      height: css.height === null ? null : Math.round(css.height * ratio),
       scale: ratio
     };
+  }
+
+  // What the server counts (core/sizes.py): width x height, or width
+  // squared without a height.
+  function pixels(css, ratio) {
+    var width = Math.round(css.width * ratio);
+    return width * (css.height === null ? width : Math.round(css.height * ratio));
+  }
+
+  // The page's "_dash-images-config" (the server's limits, the pictures'
+  // events), read once.
+  var config = null;
+  function pageConfig() {
+    if (config === null) {
+      var element = document.getElementById("_dash-images-config");
+      try {
+        config = element ? JSON.parse(element.textContent) : {};
+      } catch (error) {
+        config = {};
+      }
+    }
+    return config;
   }
 
   function send(entry) {
