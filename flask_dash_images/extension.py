@@ -97,9 +97,20 @@ class DynamicImages:
                 check_signable(record, app.name)
         app.register_blueprint(self.blueprint)
         app.add_template_global(self.url_for, "dynamic_image_url")
-        first_request.install(app)
+        first_request.install(app, self._configure_again)
         app.extensions[EXTENSION_KEY] = state
         self._states.add(state)
+
+    def _configure_again(self, app: Flask) -> None:
+        # Configuration set after init_app (a factory that sets it up, then
+        # reads config) still takes effect: nothing was served yet.
+        changed = get_state(app).configure_again(app)
+        if changed:
+            app.logger.info(
+                "flask-dash-images: %s changed after init_app; read again at"
+                " the app's first request",
+                ", ".join(changed),
+            )
 
     @classmethod
     def of(cls, app: App | t.Any) -> DynamicImages:

@@ -14,6 +14,7 @@ set-up there too) is finished before any request goes on.
 from __future__ import annotations
 
 import threading
+import typing as t
 
 from flask import Flask
 
@@ -24,7 +25,8 @@ __all__ = ["FirstRequestSetUp", "install"]
 
 class FirstRequestSetUp:
     """A ``before_request`` hook, first in the app's list: at the first
-    request, sends :data:`~.signals.app_setting_up` under a lock, once.
+    request, calls ``prepare`` (if given) and sends
+    :data:`~.signals.app_setting_up` under a lock, once.
 
     Once done it takes itself off the app's list, so later requests do not
     pay for it (Flask checks every hook for a coroutine on every request).
@@ -35,10 +37,13 @@ class FirstRequestSetUp:
     requests (receivers must be safe to run again).
     """
 
-    __slots__ = ("_lock", "app", "done")
+    __slots__ = ("_lock", "app", "done", "prepare")
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(
+        self, app: Flask, prepare: t.Callable[[Flask], object] | None = None
+    ) -> None:
         self.app = app
+        self.prepare = prepare
         self.done = False
         self._lock = threading.Lock()
 
@@ -47,6 +52,8 @@ class FirstRequestSetUp:
             return
         with self._lock:
             if not self.done:
+                if self.prepare is not None:
+                    self.prepare(self.app)
                 app_setting_up.send(self.app)
                 self.done = True
                 hooks = self.app.before_request_funcs
@@ -56,14 +63,19 @@ class FirstRequestSetUp:
         return f"<first-request set-up of {self.app!r}>"
 
 
-def install(app: Flask) -> FirstRequestSetUp:
+def install(
+    app: Flask, prepare: t.Callable[[Flask], object] | None = None
+) -> FirstRequestSetUp:
     """Put the hook first among ``app``'s ``before_request`` functions, so
     that it runs before Dash's own set-up hook, whenever that was added.
+
+    :param prepare: called with the app first, under the lock (the
+        extension reads its configuration again there).
 
     :raises AssertionError: the app has handled a request (Flask refuses
         set-up from then on).
     """
-    hook = FirstRequestSetUp(app)
+    hook = FirstRequestSetUp(app, prepare)
     app._check_setup_finished("before_request")
     app.before_request_funcs.setdefault(None, []).insert(0, hook)
     return hook

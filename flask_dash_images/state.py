@@ -76,11 +76,40 @@ class AppState:
     """
 
     def __init__(self, extension: DynamicImages, app: Flask) -> None:
-        config = app.config
         self.extension = extension
         self.app_name = app.name
         # Weak: the app holds this state; the state must not keep it alive.
         self._app = weakref.ref(app)
+        #: Which function draws each of this app's pictures, by guid: the
+        #: plain generators and ``images.callback``'s this app took (see
+        #: :meth:`take`). A factory may bind another function of the same
+        #: code to each app it makes: each keeps its own.
+        self.generators: dict[str, ImageSpec] = {}
+        # The guids whose spec this app took at init_app from another app's
+        # decoration: its own, decorated after, takes their place.
+        self._borrowed: set[str] = set()
+        #: The pictures each picture route of this app serves: the route's
+        #: rule (``<prefix>image_generator/<guid>.<ext>``) -> guid -> spec.
+        #: Plain generators are served at the root, a Dash app's pictures
+        #: under its prefix only (where whatever guards it guards them).
+        self.pictures: dict[str, dict[str, ImageSpec]] = {}
+        #: Dash generator guid -> the spec bound to each Dash app that has its
+        #: callback, by the app's ``requests_pathname_prefix`` (for URLs).
+        self.dash_pictures: dict[str, dict[str, ImageSpec]] = {}
+        #: The Dash apps on this server bound so far (by the Dash side, at
+        #: the server's first request).
+        self.dash_apps: list[t.Any] = []
+        self._read: dict[str, t.Any] = {}
+        self.configure(app)
+
+    def configure(self, app: Flask) -> None:
+        """Read the app's configuration (``init_app`` does, and the app's
+        first request again if it changed meanwhile).
+
+        :raises ConfigurationError: a value is wrong.
+        """
+        config = app.config
+        extension = self.extension
         self.version = _optional_name(config, "DASH_IMAGES_VERSION")
         self.max_url_length = _positive_int(config, "DASH_IMAGES_MAX_URL_LENGTH")
         self.url_max_age = _optional_positive_int(config, "DASH_IMAGES_URL_MAX_AGE")
@@ -115,25 +144,35 @@ class AppState:
             sender=app,
             namespace=app.name,
         )
-        #: Which function draws each of this app's pictures, by guid: the
-        #: plain generators and ``images.callback``'s this app took (see
-        #: :meth:`take`). A factory may bind another function of the same
-        #: code to each app it makes: each keeps its own.
-        self.generators: dict[str, ImageSpec] = {}
-        # The guids whose spec this app took at init_app from another app's
-        # decoration: its own, decorated after, takes their place.
-        self._borrowed: set[str] = set()
-        #: The pictures each picture route of this app serves: the route's
-        #: rule (``<prefix>image_generator/<guid>.<ext>``) -> guid -> spec.
-        #: Plain generators are served at the root, a Dash app's pictures
-        #: under its prefix only (where whatever guards it guards them).
-        self.pictures: dict[str, dict[str, ImageSpec]] = {}
-        #: Dash generator guid -> the spec bound to each Dash app that has its
-        #: callback, by the app's ``requests_pathname_prefix`` (for URLs).
-        self.dash_pictures: dict[str, dict[str, ImageSpec]] = {}
-        #: The Dash apps on this server bound so far (by the Dash side, at
-        #: the server's first request).
-        self.dash_apps: list[t.Any] = []
+        self._read = _read_keys(config)
+
+    def configure_again(self, app: Flask) -> list[str]:
+        """Read the configuration again if it changed since it was read (at
+        the app's first request, where it can still take effect: nothing
+        has been served).
+
+        :returns: the keys that changed.
+        :raises ConfigurationError: a value is wrong.
+        :raises RegistrationError: a generator this app has cannot be drawn
+            with the new configuration (worker processes).
+        """
+        now = _read_keys(app.config)
+        changed = sorted(
+            k for k, v in now.items() if k not in self._read or self._read[k] != v
+        )
+        if not changed:
+            return []
+        old = self.service.runner
+        self.configure(app)
+        close = getattr(old, "close", None)
+        if close is not None:
+            close()
+        for spec in self.generators.values():
+            self.check_sendable(spec)
+        for bound in self.dash_pictures.values():
+            for spec in bound.values():
+                self.check_sendable(spec)
+        return changed
 
     def read_url(
         self, guid: str, ext: str, query_string: bytes, rule: str
@@ -334,6 +373,12 @@ class AppState:
 
 
 _NOTHING: dict[str, ImageSpec] = {}
+
+
+def _read_keys(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    # What configure() reads, to tell whether it changed.
+    keys = [*DEFAULTS, "SECRET_KEY", "SECRET_KEY_FALLBACKS"]
+    return {key: config.get(key) for key in keys}
 
 
 def picture_rule(prefix: str) -> str:
