@@ -9,12 +9,12 @@ app sets up, and binds those meant for it, with that app's configuration.
 from __future__ import annotations
 
 import dataclasses
-import string
 import typing as t
 import weakref
 
 from dash.dependencies import Input, Output, State
 
+from .core import templates
 from .core.registry import same_code
 from .exceptions import ConfigurationError, RegistrationError
 
@@ -112,31 +112,13 @@ def check_dependencies(output: t.Any, inputs_and_states: t.Sequence[t.Any]) -> N
 
 
 def check_alt(alt: object, params: t.Sequence[str], label: str) -> None:
-    """``alt`` is text, whose ``{names}`` are the generator's parameters.
+    """``alt`` is ``None``, or text whose ``{names}`` are the generator's
+    parameters.
 
     :raises RegistrationError: saying which name is unknown.
     """
-    if alt is None:
-        return
-    if not isinstance(alt, str):
-        raise RegistrationError(f"{label}: alt must be text, not {alt!r}")
-    try:
-        fields = [f for f in string.Formatter().parse(alt) if f[1] is not None]
-    except ValueError as error:
-        raise RegistrationError(f"{label}: alt={alt!r}: {error}") from None
-    for _, name, spec, conversion in fields:
-        if not name or spec or conversion:
-            raise RegistrationError(
-                f"{label}: alt={alt!r}: use plain {{name}} fields (no {{}},"
-                " conversions or format specs)"
-            )
-    names = [name for _, name, _, _ in fields]
-    unknown = [n for n in names if n not in params]
-    if unknown:
-        raise RegistrationError(
-            f"{label}: alt={alt!r} names {', '.join(map(repr, unknown))}, not"
-            f" a parameter of the generator ({', '.join(params)})"
-        )
+    if alt is not None:
+        templates.check(alt, params, label, "alt")
 
 
 def check_signable(record: DashCallback, app_name: str) -> None:

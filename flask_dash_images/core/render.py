@@ -208,13 +208,17 @@ def encode(
     image = to_image(result, max_pixels)
     _check_size(image.size, max_pixels)
     buffer = io.BytesIO()
-    _convert(image, fmt).save(buffer, fmt.pillow, **{**fmt.defaults, **options})
+    convert(image, fmt.modes).save(buffer, fmt.pillow, **{**fmt.defaults, **options})
     return buffer.getvalue()
 
 
-def to_image(result: t.Any, max_pixels: int | None = None) -> Image.Image:
+def to_image(
+    result: t.Any, max_pixels: int | None = None, scale: float = 1
+) -> Image.Image:
     """A Pillow image for a result: an image, an array or a figure.
 
+    :param scale: draw a figure that many times larger (at its dpi times
+        ``scale``); images and arrays are as they are.
     :raises RenderError: a figure would be larger than ``max_pixels``: its
         size is known before it is drawn, so it is refused without the work.
     """
@@ -224,7 +228,7 @@ def to_image(result: t.Any, max_pixels: int | None = None) -> Image.Image:
     if module == "numpy":
         return _from_array(result)
     if module == "matplotlib" and hasattr(result, "savefig"):
-        return _from_figure(result, max_pixels)
+        return _from_figure(result, max_pixels, scale)
     raise RenderError(
         f"the generator returned {type(result).__module__}.{type(result).__qualname__},"
         " not a picture (a PIL image, a numpy array, a matplotlib Figure or bytes)"
@@ -240,23 +244,24 @@ def _check_size(size: tuple[int, int], max_pixels: int | None) -> None:
         )
 
 
-def _convert(image: Image.Image, fmt: Format) -> Image.Image:
-    """Bring an image into a mode ``fmt`` can store, by the documented rules."""
+def convert(image: Image.Image, modes: t.AbstractSet[str]) -> Image.Image:
+    """Bring an image into one of ``modes`` (those a format can store), by
+    the documented rules."""
     mode = image.mode
-    if mode in fmt.modes:
+    if mode in modes:
         return image
     if mode in ("I", "I;16", "I;16B", "I;16L", "I;16N"):
         # 16-bit grey (values clamped to 0..65535): PNG keeps all 16 bits,
         # every other format gets the top 8.
         wide = image.convert("I")
-        if "I;16" in fmt.modes:
+        if "I;16" in modes:
             return wide.convert("I;16")
-        return _convert(wide.point(lambda v: v / 256).convert("L"), fmt)
+        return convert(wide.point(lambda v: v / 256).convert("L"), modes)
     if mode == "F":
         # Float grey: 0.0 is black, 1.0 is white, values outside are clamped.
-        return _convert(image.point(lambda v: v * 255 + 0.5).convert("L"), fmt)
+        return convert(image.point(lambda v: v * 255 + 0.5).convert("L"), modes)
     has_alpha = "A" in mode or "transparency" in image.info
-    if "RGBA" in fmt.modes or "LA" in fmt.modes:
+    if "RGBA" in modes or "LA" in modes:
         return image.convert("RGBA" if has_alpha else "RGB")
     if has_alpha:
         # No alpha in this format: flatten onto white.
@@ -264,9 +269,9 @@ def _convert(image: Image.Image, fmt: Format) -> Image.Image:
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
-    if "RGB" in fmt.modes:
+    if "RGB" in modes:
         return image.convert("RGB")
-    return image.convert("RGB").quantize() if "P" in fmt.modes else image.convert("L")
+    return image.convert("RGB").quantize() if "P" in modes else image.convert("L")
 
 
 def _from_array(array: t.Any) -> Image.Image:
@@ -291,11 +296,13 @@ def _from_array(array: t.Any) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(array))
 
 
-def _from_figure(figure: t.Any, max_pixels: int | None) -> Image.Image:
+def _from_figure(figure: t.Any, max_pixels: int | None, scale: float) -> Image.Image:
     # A canvas of its own: no pyplot state, no GUI backend, safe in threads.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     canvas = FigureCanvasAgg(figure)
+    if scale != 1:
+        figure.set_dpi(figure.dpi * scale)
     try:
         # Size x dpi is what drawing allocates: refuse before drawing.
         _check_size(canvas.get_width_height(physical=True), max_pixels)

@@ -12,13 +12,12 @@ URLs. Then Dash's own set-up runs, under the same lock. Nothing is taken from
 
 from __future__ import annotations
 
-import string
 import typing as t
 
 import flask
 from dash.dependencies import ALL, Input, Output
 
-from ..core import urls
+from ..core import templates, urls
 from ..exceptions import ConfigurationError
 from ..records import check_signable
 from ..state import EXTENSION_KEY
@@ -154,16 +153,12 @@ def _register(
         )
 
 
-def alt_parts(record: DashCallback) -> list[tuple[str, str | None]] | None:
+def alt_parts(record: DashCallback) -> templates.Parts | None:
     """The callback's alt text as ``(literal, parameter name or None)``
     parts, for the URL builders to fill in; ``None`` without ``alt``. Its
     fields are plain ``{name}``s of the generator's parameters (checked at
     decoration: :func:`..records.check_alt`)."""
-    if record.alt is None:
-        return None
-    return [
-        (literal, name) for literal, name, _, _ in string.Formatter().parse(record.alt)
-    ]
+    return None if record.alt is None else templates.parts(record.alt)
 
 
 def is_all(dependency: t.Any) -> bool:

@@ -16,7 +16,7 @@ import dash
 import flask
 from dash import exceptions as dash_exceptions
 
-from ..core import codec, urls
+from ..core import templates, urls
 from ..core.logs import escape
 from ..core.registry import HEIGHT, SCALE, WIDTH
 from ..exceptions import UrlBuildError
@@ -61,20 +61,6 @@ def url_builder(
     def blocked(values: t.Sequence[t.Any]) -> bool:
         return any(b and v is None for b, v in zip(blocks, values, strict=True))
 
-    def written(value: t.Any) -> str:
-        # As the URL writes it (the URL holds it, so JSON has it); a string
-        # as it is.
-        return value if isinstance(value, str) else codec.dumps(value)
-
-    def text(
-        parts: t.Sequence[tuple[str, str | None]], values: t.Sequence[t.Any]
-    ) -> str:
-        named = dict(zip(spec.params, values, strict=True))
-        return "".join(
-            literal + ("" if name is None else written(named[name]))
-            for literal, name in parts
-        )
-
     def urls_for(values: t.Sequence[t.Any]) -> dict[str, str]:
         """One image's properties."""
         if spec.responsive:
@@ -87,7 +73,9 @@ def url_builder(
         if spec.hidpi:
             out.append(f"{url([*values, 2])} 2x")
         if alt is not None:
-            out.append(text(alt, carried))
+            out.append(
+                templates.fill(alt, dict(zip(spec.params, carried, strict=True)))
+            )
         return dict(zip(props, out, strict=True))
 
     def build(*values: t.Any) -> t.Any:
