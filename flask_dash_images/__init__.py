@@ -20,7 +20,7 @@ from .exceptions import (
     UrlBuildError,
 )
 from .extension import DynamicImages
-from .signals import image_failed, image_rendered
+from .signals import image_failed, image_rendered, render_abandoned
 
 __all__ = [
     "BadParameter",
@@ -37,4 +37,5 @@ __all__ = [
     "image_callback",
     "image_failed",
     "image_rendered",
+    "render_abandoned",
 ]

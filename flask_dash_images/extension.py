@@ -484,6 +484,43 @@ class DynamicImages:
         query = state.query(spec, [params[p] for p in names], names)
         return f"{path}?{query}" if query else path
 
+    # -- health ------------------------------------------------------------
+
+    def healthy(self) -> bool:
+        """Whether this process can go on serving pictures: ``False`` once
+        some app this instance is set up on, in this process, has more
+        abandoned renders still running than ``DASH_IMAGES_MAX_ABANDONED``.
+
+        A render abandoned is one that ran past
+        ``DASH_IMAGES_RENDER_TIMEOUT`` in a thread (its client got a 503),
+        which Python cannot stop; up to the cap they give their render slots
+        back, past it they keep them, and stuck generators would in the end
+        hold every slot. The process should then be replaced: put this in
+        the health check that your process manager or orchestrator probes,
+        so that it restarts the process (a Kubernetes liveness probe, a
+        load balancer's health check, systemd's watchdog)::
+
+            @server.route("/health")
+            def health():
+                if not images.healthy():
+                    return "stuck renders", 503
+                return "ok"
+
+        and under gunicorn let the worker itself be replaced, gracefully,
+        after the request that finds it so (in ``gunicorn.conf.py``)::
+
+            def post_request(worker, req, environ, resp):
+                from app import images
+
+                if not images.healthy():
+                    worker.alive = False
+
+        It is ``True`` again once enough of them have ended. With
+        ``DASH_IMAGES_RENDER_PROCESSES``, a stuck render's worker is killed:
+        nothing is abandoned.
+        """
+        return all(state.service.healthy for state in list(self._states))
+
 
 def _label(function: t.Callable[..., t.Any]) -> str:
     """How messages name a generator."""

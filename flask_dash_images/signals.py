@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from blinker import Namespace
 
-__all__ = ["app_setting_up", "image_failed", "image_rendered"]
+__all__ = ["app_setting_up", "image_failed", "image_rendered", "render_abandoned"]
 
 _signals = Namespace()
 
@@ -23,6 +23,16 @@ image_rendered = _signals.signal("image-rendered")
 #: ``exception``: the generator's exception (its failure is a 500), or a
 #: :class:`~flask_dash_images.RenderBusy` (no render slot came free: a 503).
 image_failed = _signals.signal("image-failed")
+
+#: A render ran past ``DASH_IMAGES_RENDER_TIMEOUT`` in a thread, which
+#: cannot be stopped: its client got a 503 (``image_failed`` says so too),
+#: and the generator goes on, *abandoned*. Keyword arguments: ``name`` (the
+#: generator's guid), ``format``, ``running`` (the app's abandoned renders
+#: still running in this process, this one included), ``healthy`` (no more
+#: of them run than ``DASH_IMAGES_MAX_ABANDONED``; see
+#: :meth:`~flask_dash_images.DynamicImages.healthy`). Never sent with
+#: ``DASH_IMAGES_RENDER_PROCESSES``, whose stuck workers are killed.
+render_abandoned = _signals.signal("render-abandoned")
 
 #: Sent once, at an app's first request, before the request goes on and
 #: while every other request waits (:mod:`.first_request`); the sender is the

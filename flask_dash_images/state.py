@@ -6,6 +6,7 @@ import os
 import typing as t
 import weakref
 
+from dash.testing import ignore_register_page
 from flask import Flask
 
 from .core import urls, workers
@@ -57,6 +58,10 @@ DEFAULTS: dict[str, t.Any] = {
     "DASH_IMAGES_RENDER_PROCESSES": 0,
     # Renders a worker process does before it is replaced.
     "DASH_IMAGES_RENDER_MAX_TASKS": 100,
+    # Renders past RENDER_TIMEOUT that may run on in their threads (which
+    # cannot be stopped) without a render slot; past it they keep theirs and
+    # images.healthy() is False. None: DASH_IMAGES_MAX_RENDERS.
+    "DASH_IMAGES_MAX_ABANDONED": None,
     # Seconds a failing server cache is skipped before it is tried again.
     "DASH_IMAGES_CACHE_RETRY": 30.0,
     # Seconds a signed URL stays valid (None: for good).
@@ -124,17 +129,34 @@ class AppState:
         self.processes = _count(config, "DASH_IMAGES_RENDER_PROCESSES")
         max_tasks = _positive_int(config, "DASH_IMAGES_RENDER_MAX_TASKS")
         renders = _positive_int(config, "DASH_IMAGES_MAX_RENDERS")
+        max_abandoned = (
+            renders
+            if config["DASH_IMAGES_MAX_ABANDONED"] is None
+            else _count(config, "DASH_IMAGES_MAX_ABANDONED")
+        )
         runner: workers.Runner
         if self.processes:
             # One worker per render at once: a slot holder always has one.
             renders = min(renders, self.processes)
-            runner = workers.ProcessPool(self.processes, timeout, max_tasks)
+            runner = workers.ProcessPool(
+                self.processes,
+                timeout,
+                max_tasks,
+                # A page module imported in a worker must not register its
+                # page: Dash's own switch, which its background callbacks use.
+                loading=ignore_register_page,
+            )
         elif timeout is not None:
             runner = workers.InThreadWithTimeout(timeout)
         else:
             runner = workers.InThread()
         self.service = RenderService(
-            slots=RenderSlots(renders, _seconds(config, "DASH_IMAGES_RENDER_WAIT")),
+            slots=RenderSlots(
+                renders,
+                _seconds(config, "DASH_IMAGES_RENDER_WAIT"),
+                timeout=timeout,
+                max_abandoned=max_abandoned,
+            ),
             runner=runner,
             max_pixels=_positive_int(config, "DASH_IMAGES_MAX_PIXELS"),
             cache=_guarded_cache(
@@ -213,9 +235,8 @@ class AppState:
         if problem is not None:
             raise RegistrationError(
                 f"{spec.label}: the app {self.app_name!r} draws in worker"
-                " processes (DASH_IMAGES_RENDER_PROCESSES), which get a"
-                " generator by its module and name; define it at a module's"
-                f" top level, not as a lambda or inside a function ({problem})"
+                f" processes (DASH_IMAGES_RENDER_PROCESSES), which cannot get"
+                f" this generator: {problem}"
             )
 
     def hosts(self, dash_app: t.Any) -> bool:

@@ -12,7 +12,7 @@ from flask_caching import Cache
 from PIL import Image
 
 from flask_dash_images import ConfigurationError, DynamicImages, RenderBusy
-from flask_dash_images.core.flight import RenderSlots
+from flask_dash_images.core.flight import RenderSlots, SingleFlight
 
 from .conftest import decode
 
@@ -331,3 +331,47 @@ def test_retry_after_of_a_shared_render_is_when_it_should_be_done():
     assert slots.retry_after(started=clock.now - 2.5) == 8
     assert slots.retry_after(started=clock.now - 0.2) == 10
     assert slots.retry_after(started=clock.now) == 10
+
+
+def test_a_slot_held_past_the_render_timeout_never_says_come_back_in_a_second():
+    clock = Clock()
+    slots = RenderSlots(1, 0, clock=clock, timeout=0.5)
+    ticket = slots.acquire()
+    clock.now += 1.0
+    slots.release(ticket)  # it took 1 s (an abandoned render's slot, kept)
+    ticket = slots.acquire()
+    clock.now += 0.6
+    # A typical render would end in 0.4 s, but this one is past its timeout:
+    # stuck, and every client told 1 s would be back at once.
+    with pytest.raises(RenderBusy) as busy:
+        slots.acquire()
+    assert busy.value.retry_after_seconds == 2
+    clock.now += 5
+    with pytest.raises(RenderBusy) as busy:
+        slots.acquire()
+    assert busy.value.retry_after_seconds == 6  # as long again as it has run
+    slots.release(ticket)
+
+
+def test_a_follower_comes_back_when_the_leaders_render_should_be_done():
+    clock = Clock()
+    # No render holds a slot: only the leader's start says when to come back.
+    slots = RenderSlots(4, 0.05, clock=clock)
+    flight = SingleFlight(slots)
+    started, gate = threading.Event(), threading.Event()
+
+    def lead():
+        started.set()
+        assert gate.wait(DEADLINE)
+        return "picture"
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        leader = pool.submit(flight.run, "key", lead)
+        assert started.wait(DEADLINE)
+        clock.now += 30  # it has drawn for 30 s, and none has finished before
+        with pytest.raises(RenderBusy) as busy:
+            flight.run("key", lambda: "not drawn")
+        gate.set()
+        assert leader.result(DEADLINE) == ("picture", True)
+    assert busy.value.retry_after_seconds == 30
+    assert "still being drawn for another request" in busy.value.description

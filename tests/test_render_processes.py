@@ -4,8 +4,11 @@ thread or in worker processes (DASH_IMAGES_RENDER_PROCESSES)."""
 from __future__ import annotations
 
 import concurrent.futures
+import functools
+import json
 import logging
 import multiprocessing
+import os
 import pathlib
 import subprocess
 import sys
@@ -22,15 +25,18 @@ from flask_dash_images import ConfigurationError, DynamicImages, RegistrationErr
 
 from .apps import render_jobs
 from .conftest import decode
+from .render_workers import render_workers, warm_up
 
 #: Long enough that a test stuck on it fails instead of hanging.
 DEADLINE = 10
 
 
-def workers():
-    return [
-        p for p in multiprocessing.active_children() if p.name == "dash-images-render"
-    ]
+@pytest.fixture(scope="module", autouse=True)
+def forkserver_started():
+    warm_up()
+
+
+workers = render_workers
 
 
 @pytest.fixture
@@ -189,9 +195,13 @@ def test_a_lambda_is_refused_where_renders_run_in_processes(images, app_factory)
     images.generator(name="inline")(lambda n: Image.new("L", (n, n)))
     with pytest.raises(RegistrationError, match=r"inline|<lambda>") as error:
         app_factory(DASH_IMAGES_RENDER_PROCESSES=1)
-    message = str(error.value)
-    assert "draws in worker processes (DASH_IMAGES_RENDER_PROCESSES)" in message
-    assert "define it at a module's top level" in message
+    assert str(error.value) == (
+        "tests.test_render_processes.test_a_lambda_is_refused_where_renders_run_in"
+        "_processes.<locals>.<lambda>: the app 'tests.conftest' draws in worker"
+        " processes (DASH_IMAGES_RENDER_PROCESSES), which cannot get this"
+        " generator: a lambda has no name to import it by; define it with def"
+        " at a module's top level"
+    )
 
 
 def test_a_closure_decorated_after_set_up_is_refused_at_decoration(
@@ -202,11 +212,146 @@ def test_a_closure_decorated_after_set_up_is_refused_at_decoration(
     def inner(n):
         return Image.new("L", (n, n))
 
-    with pytest.raises(RegistrationError, match=r"test_render_processes.+inner"):
+    with pytest.raises(
+        RegistrationError,
+        match=r"test_render_processes.+inner: .+ a function defined inside another"
+        r" function has no name to import it by; define it at a module's top level",
+    ):
         images.generator(name="inner")(inner)
     with pytest.raises(RegistrationError, match="DASH_IMAGES_RENDER_PROCESSES"):
         images.callback(Output("img", "src"), Input("n", "value"))(inner)
     assert len(images.registry) == 0
+
+
+TOP_LEVEL = """
+import functools, os
+from dash import Dash, Input, Output, dcc, html
+from flask import Flask
+from PIL import Image
+from flask_dash_images import DynamicImages, image_callback
+
+server = Flask(__name__)
+server.config["DASH_IMAGES_RENDER_PROCESSES"] = 1
+images = DynamicImages(server)
+dash_app = Dash(__name__, server=server)
+dash_app.layout = html.Div(
+    [dcc.Input(id="n", value=3), html.Img(id="a"), html.Img(id="b")]
+)
+
+
+def picture(n):
+    # The drawing process's pid as the width.
+    return Image.new("L", (os.getpid() % 4000 + 1, n))
+
+
+@images.generator(name="plain")
+def plain(n):
+    return picture(n)
+
+
+@images.callback(Output("a", "src"), Input("n", "value"), name="callback")
+def callback(n):
+    return picture(n)
+
+
+@image_callback(dash_app, Output("b", "src"), Input("n", "value"), name="oneliner")
+def oneliner(n):
+    return picture(n)
+
+
+def outer(function):
+    @functools.wraps(function)
+    def wrapper(n):
+        return Image.new("L", (1, 1))
+    return wrapper
+
+
+@outer
+@images.generator(name="wrapped")
+def wrapped(n):
+    return picture(n)
+
+
+@images.generator(name="first")
+def draw(n):
+    return picture(n)
+
+
+@images.generator(name="second")
+def draw(n):
+    return picture(n + 1)
+"""
+
+
+@pytest.fixture
+def top_level(tmp_path, monkeypatch):
+    """A module that sets the app up for worker processes, then decorates
+    generators at its top level: imported, its server's test client."""
+    (tmp_path / "generators_at_top_level.py").write_text(TOP_LEVEL)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = __import__("generators_at_top_level")
+    try:
+        client = module.server.test_client()
+        assert client.get("/").status_code == 200  # the Dash app sets up
+        yield client
+    finally:
+        module.server.extensions["dash_images"].service.runner.close()
+        del sys.modules["generators_at_top_level"]
+
+
+def drawn_by(response, height):
+    """The pid (mod 4000) of the process that drew ``response``."""
+    assert response.status_code == 200, response.data
+    picture = decode(response.data)
+    assert picture.size[1] == height
+    return picture.size[0] - 1
+
+
+@pytest.mark.parametrize("name", ["plain", "callback", "oneliner", "wrapped"])
+def test_a_generator_decorated_at_a_modules_top_level_after_set_up_draws_in_a_worker(
+    top_level, name
+):
+    # The decorator runs before the module binds the name: nothing can be
+    # looked up then; the worker imports the module once it serves.
+    drew = drawn_by(top_level.get(f"/image_generator/{name}.png?n=3"), 3)
+    assert drew != os.getpid() % 4000
+    assert drew in {p.pid % 4000 for p in workers()}
+
+
+def test_a_name_that_now_means_another_function_draws_nothing_in_a_worker(
+    top_level, caplog
+):
+    # "draw" is the second function now: a worker importing it by name would
+    # draw the second picture at the first's URL.
+    with caplog.at_level(logging.ERROR):
+        response = top_level.get("/image_generator/first.png?n=3")
+    assert response.status_code == 500
+    assert (
+        "generators_at_top_level.draw names another function in this process"
+        " (defined twice, or replaced after it was registered)" in caplog.text
+    )
+    assert drawn_by(top_level.get("/image_generator/second.png?n=3"), 4)
+
+
+def timed(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="code.co_qualname")
+def test_a_decorators_wrapper_under_the_image_decorator_is_refused(images, app_factory):
+    app_factory(DASH_IMAGES_RENDER_PROCESSES=1)
+    with pytest.raises(RegistrationError) as error:
+        images.generator(name="timed")(timed(render_jobs.square))
+    assert str(error.value).endswith(
+        "which cannot get this generator: it is timed.<locals>.wrapper, a wrapper"
+        " that a decorator made inside a function, which has no name to import"
+        " it by; apply that decorator above the image decorator, or define the"
+        " generator at a module's top level"
+    )
 
 
 # -- in the request's thread ---------------------------------------------------------
@@ -226,6 +371,7 @@ def test_in_thread_the_client_is_answered_at_the_deadline(images, app_factory):
         DASH_IMAGES_RENDER_TIMEOUT=0.5,
         DASH_IMAGES_MAX_RENDERS=1,
         DASH_IMAGES_RENDER_WAIT=0,
+        DASH_IMAGES_MAX_ABANDONED=0,
     )
     client = app.test_client()
     try:
@@ -235,7 +381,8 @@ def test_in_thread_the_client_is_answered_at_the_deadline(images, app_factory):
         assert response.status_code == 503
         assert b"longer than DASH_IMAGES_RENDER_TIMEOUT (0.5s)" in response.data
         assert 0.5 <= took < 1.5
-        # Python cannot stop the thread: its slot stays taken until it returns.
+        # Python cannot stop the thread, and no abandoned render may go on
+        # without its slot: the slot stays taken until the generator returns.
         busy = client.get("/image_generator/held.png?n=3")
         assert busy.status_code == 503
         assert b"too many pictures are being drawn" in busy.data
@@ -333,3 +480,61 @@ def alive(pid):
     except FileNotFoundError:
         return False
     return state != "Z"
+
+
+SLOW_FORKSERVER = """
+import sys, time
+if any("multiprocessing.forkserver" in arg for arg in getattr(sys, "orig_argv", [])):
+    time.sleep(3)
+"""
+
+FIRST_RENDER = """
+import json, time
+from flask import Flask
+from flask_dash_images import DynamicImages
+from tests.apps import render_jobs
+
+images = DynamicImages()
+images.generator(name="square")(render_jobs.square)
+images.generator(name="pid_picture")(render_jobs.pid_picture)
+app = Flask(__name__)
+app.config.update(DASH_IMAGES_RENDER_PROCESSES=1, DASH_IMAGES_RENDER_TIMEOUT=1)
+images.init_app(app)
+runner = app.extensions["dash_images"].service.runner
+client = app.test_client()
+started = time.monotonic()
+first = client.get("/image_generator/square.png?n=2")
+took = time.monotonic() - started
+while not runner.idle:
+    time.sleep(0.05)
+second = client.get("/image_generator/pid_picture.png?n=1")
+import multiprocessing
+pids = [p.pid for p in multiprocessing.active_children()]
+answers = [first.status_code, took, second.status_code, second.data.hex()]
+print(json.dumps([*answers, pids]))
+"""
+
+
+def test_the_first_render_is_answered_at_its_deadline_while_the_forkserver_starts(
+    tmp_path,
+):
+    # The forkserver's start (it imports matplotlib) may take longer than the
+    # timeout on a busy machine; this one takes 3 s more.
+    (tmp_path / "sitecustomize.py").write_text(SLOW_FORKSERVER)
+    repo = pathlib.Path(__file__).parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_RENDER],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(repo)])},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    first, took, second, data, pids = json.loads(done.stdout)
+    assert first == 503
+    assert 1 <= took < 2  # the timeout and a second, the worker's start included
+    # The worker that came up late drew the next picture, and no other started.
+    assert second == 200
+    [pid] = pids
+    assert decode(bytes.fromhex(data)).size[0] == pid % 4000 + 1

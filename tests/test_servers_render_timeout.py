@@ -136,8 +136,9 @@ def test_stuck_and_20s_renders_leave_health_and_cached_pictures_fast(
     picture, over a bounded loop: p99 under 1 s.
 
     In threads, the requests are answered at RENDER_TIMEOUT (1 s) though
-    their renders go on, every render slot held; later ones wait
-    RENDER_WAIT (1 s) for a slot. In processes, two render at once (a worker
+    their renders go on, abandoned: as many as there are render slots give
+    theirs back, later ones keep them, and then requests wait RENDER_WAIT
+    (1 s) for a slot. In processes, two render at once (a worker
     each) and are killed at RENDER_TIMEOUT (2 s), and the clients' next
     requests start others; the rest wait RENDER_WAIT for a slot. Either way
     no more than seven of the eight threads are ever taken.
@@ -355,13 +356,16 @@ def test_processes_kill_a_stuck_render_and_survive_a_dying_one(
     assert worker not in calls(calls_file)
 
 
-def test_in_thread_timeout_answers_at_the_deadline_and_keeps_the_slot(
+def test_in_thread_a_render_past_its_timeout_gives_its_slot_back_up_to_the_cap(
     gunicorn_server, calls_file
 ):
-    """RENDER_TIMEOUT=1 without processes: a 3 s render is answered 503 at
-    about 1 s; Python cannot stop its thread, so its render slot (the only
-    one) stays taken until the generator returns: a request meanwhile waits
-    RENDER_WAIT and gets 503, one after it is drawn."""
+    """RENDER_TIMEOUT=1 without processes, one render slot: a 3 s render is
+    answered 503 at about 1 s; Python cannot stop its thread, so it goes on,
+    abandoned, and gives its slot back (DASH_IMAGES_MAX_ABANDONED is
+    MAX_RENDERS, 1): a picture asked for meanwhile is drawn. A second one
+    abandoned is past the cap and keeps the slot: a request then waits
+    RENDER_WAIT and gets 503, told to come back in more than a second, and
+    is drawn once the generators have returned."""
     env = {
         "SERVED_APP_RENDER_TIMEOUT": "1",
         "SERVED_APP_MAX_RENDERS": "1",
@@ -380,21 +384,26 @@ def test_in_thread_timeout_answers_at_the_deadline_and_keeps_the_slot(
     )
     assert answer.reply.headers["Retry-After"] == "1"
     assert 0.9 <= answer.seconds < 2.0, answer.seconds
-
-    waited = timed_get(server.url, tile)
-    assert waited.status == 503
-    assert "waited 0.5s for a turn" in waited.text
-    assert int(waited.reply.headers["Retry-After"]) >= 1
-    assert timed_get(server.url, "/health").text == "ok"
-
-    # The slow render ends about 3 s after it began; then the slot is free.
-    wait_for(
-        lambda: timed_get(server.url, tile).status == 200,
-        "the slot free again once the generator returned",
-        timeout=5.0,
-    )
-    assert answer.start + 2.9 <= time.monotonic()
     drawn = timed_get(server.url, tile)
     assert drawn.status == 200
     assert mismatch(drawn.reply.data, tile_params) is None
-    assert calls(calls_file, "slow") == server.worker_pids()
+
+    again = timed_get(server.url, slow)
+    assert again.status == 503
+    waited = timed_get(server.url, tile)
+    assert waited.status == 503
+    assert "waited 0.5s for a turn" in waited.text
+    assert int(waited.reply.headers["Retry-After"]) >= 2
+    assert timed_get(server.url, "/health").text == "ok"
+
+    # The slow renders end about 3 s after each began; then the slot is free.
+    wait_for(
+        lambda: timed_get(server.url, tile).status == 200,
+        "the slot free again once the generators returned",
+        timeout=5.0,
+    )
+    assert again.start + 2.9 <= time.monotonic()
+    assert calls(calls_file, "slow") == server.worker_pids() * 2
+    log = server.log()
+    assert log.count("ran past DASH_IMAGES_RENDER_TIMEOUT (1s)") == 2
+    assert log.count("past the cap it keeps its render slot") == 1

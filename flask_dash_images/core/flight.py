@@ -16,9 +16,13 @@ import typing as t
 
 from ..exceptions import RenderBusy
 
-__all__ = ["RenderSlots", "SingleFlight"]
+__all__ = ["STUCK_RETRY", "RenderSlots", "SingleFlight"]
 
 T = t.TypeVar("T")
+
+#: The least ``Retry-After`` (seconds) while a render past its timeout holds
+#: the slot a client waits for.
+STUCK_RETRY = 2.0
 
 
 class RenderSlots:
@@ -29,24 +33,48 @@ class RenderSlots:
     It also keeps when each running render began and how long renders
     typically take, to tell a client turned away when to come back.
 
+    A render that ran past its timeout and cannot be stopped (in a thread)
+    is *abandoned* (:meth:`abandon`): its client has had its answer, and up
+    to ``max_abandoned`` such renders give their slot back at once, so that
+    a few stuck generators cannot make every picture unavailable. Past that
+    cap they keep their slots until they end, and :attr:`healthy` is false:
+    the process should be replaced.
+
     :param size: how many generator calls may run at once.
     :param wait: seconds to wait for a free slot before giving up.
     :param clock: seconds from a fixed point (``time.monotonic``).
+    :param timeout: seconds a render may take (``None``: no limit); a render
+        past it is not expected to end soon.
+    :param max_abandoned: how many abandoned renders may run on without a
+        slot (``None``: ``size``).
     """
 
     def __init__(
-        self, size: int, wait: float, clock: t.Callable[[], float] = time.monotonic
+        self,
+        size: int,
+        wait: float,
+        clock: t.Callable[[], float] = time.monotonic,
+        *,
+        timeout: float | None = None,
+        max_abandoned: int | None = None,
     ) -> None:
         self.size = size
         self.wait = wait
         self.clock = clock
+        self.timeout = timeout
+        self.max_abandoned = size if max_abandoned is None else max_abandoned
+        #: Renders abandoned since the start (a counter for metrics).
+        self.abandoned_total = 0
         self._lock = threading.Lock()
         self._freed = threading.Condition(self._lock)
         self._free = size
         self._waiting = 0
         self._tickets = itertools.count()
-        #: ticket -> when its render began (time.monotonic()).
+        #: ticket -> when its render began (time.monotonic()), for the
+        #: renders that hold a slot.
         self._running: dict[int, float] = {}
+        #: The tickets of abandoned renders still running.
+        self._abandoned: set[int] = set()
         #: A moving average of how long renders took, once one has finished.
         self._typical: float | None = None
 
@@ -54,6 +82,16 @@ class RenderSlots:
     def in_use(self) -> int:
         """How many slots are taken now (a gauge for metrics)."""
         return self.size - self._free
+
+    @property
+    def abandoned(self) -> int:
+        """How many abandoned renders are still running (a gauge)."""
+        return len(self._abandoned)
+
+    @property
+    def healthy(self) -> bool:
+        """No more abandoned renders run than ``max_abandoned``."""
+        return len(self._abandoned) <= self.max_abandoned
 
     def acquire(self) -> int:
         """Take a slot; give it back with :meth:`release`.
@@ -79,13 +117,40 @@ class RenderSlots:
             return ticket
 
     def release(self, ticket: int) -> None:
+        """The render of ``ticket`` is over: its slot is free (if it still
+        held one)."""
         with self._lock:
-            took = self.clock() - self._running.pop(ticket)
-            typical = self._typical
-            self._typical = took if typical is None else 0.8 * typical + 0.2 * took
-            self._free += 1
-            if self._waiting:
-                self._freed.notify()
+            started = self._running.pop(ticket, None)
+            if ticket in self._abandoned:
+                # Stuck, not typical: its time says nothing of the others'.
+                self._abandoned.discard(ticket)
+            elif started is not None:
+                took = self.clock() - started
+                typical = self._typical
+                self._typical = took if typical is None else 0.8 * typical + 0.2 * took
+            if started is not None:
+                self._give_back()
+
+    def abandon(self, ticket: int) -> bool:
+        """The render of ``ticket`` ran past its timeout, its client has been
+        answered, and it goes on; :meth:`release` still follows at its end.
+
+        :returns: whether it gave its slot back (``False``: more abandoned
+            renders run than ``max_abandoned``, so it keeps it).
+        """
+        with self._lock:
+            self._abandoned.add(ticket)
+            self.abandoned_total += 1
+            if len(self._abandoned) > self.max_abandoned:
+                return False
+            del self._running[ticket]
+            self._give_back()
+            return True
+
+    def _give_back(self) -> None:
+        self._free += 1
+        if self._waiting:
+            self._freed.notify()
 
     def retry_after(self, started: float | None = None) -> int:
         """Whole seconds until a turned-away client may find a free slot (or,
@@ -106,6 +171,10 @@ class RenderSlots:
         # rest of a typical render, or, past that (or with none finished yet),
         # about as long again as it has run.
         elapsed = now - started
+        if self.timeout is not None and elapsed >= self.timeout:
+            # Past its timeout it is stuck, whatever renders typically take:
+            # a client told 1 s would be back at once, with every other one.
+            return max(elapsed, STUCK_RETRY)
         typical = self._typical
         if typical is not None and typical > elapsed:
             return typical - elapsed

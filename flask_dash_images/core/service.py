@@ -8,16 +8,16 @@ built by :class:`~.state.AppState` from the app's configuration.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
+import threading
 import time
 import typing as t
 
 from werkzeug.exceptions import HTTPException
 
 from ..exceptions import GeneratorFailed, RenderBusy
-from ..signals import image_failed, image_rendered
+from ..signals import image_failed, image_rendered, render_abandoned
 from . import render
 from .flight import RenderSlots, SingleFlight
 from .logs import describe
@@ -84,6 +84,13 @@ class RenderService:
         self.namespace = namespace
         self.runner = InThread() if runner is None else runner
         self._flight = SingleFlight(slots)
+
+    @property
+    def healthy(self) -> bool:
+        """Whether no more abandoned renders run than the cap (see
+        :meth:`.flight.RenderSlots.abandon`); their counts are on
+        :attr:`slots`: ``abandoned`` now, ``abandoned_total`` since the start."""
+        return self.slots.healthy
 
     def picture(
         self,
@@ -185,20 +192,68 @@ class RenderService:
             self.max_pixels,
             coordinates=bool(spec.events),
         )
-        ticket = self.slots.acquire()
+        lease = _Lease(self, spec, fmt, self.slots.acquire())
         try:
-            data, found, drawing, encoding = self.runner.run(
-                job, functools.partial(self.slots.release, ticket)
-            )
+            data, found, drawing, encoding = self.runner.run(job, lease)
         except HTTPException:
             raise  # an abort(), or a render over its time (RenderBusy)
-        except Exception as error:
+        except BaseException as error:
+            if (
+                isinstance(error, KeyboardInterrupt)
+                and threading.current_thread() is threading.main_thread()
+            ):
+                raise  # Ctrl-C: it stops a development server
+            # SystemExit too: a generator's sys.exit() must not end the server.
             self.logger.error(
                 "Image generator %s failed\n%s", spec.label, describe(error)
             )
             raise GeneratorFailed(spec.label) from error
         steps = (("generator", drawing), ("encode", encoding))
         return Picture(data, (*timings, *steps), map=found)
+
+
+class _Lease:
+    """One render's hold on its render slot (see :class:`.workers.Lease`):
+    an abandoned render is counted, logged and signalled here."""
+
+    __slots__ = ("fmt", "service", "spec", "ticket")
+
+    def __init__(
+        self, service: RenderService, spec: ImageSpec, fmt: render.Format, ticket: int
+    ) -> None:
+        self.service = service
+        self.spec = spec
+        self.fmt = fmt
+        self.ticket = ticket
+
+    def release(self) -> None:
+        self.service.slots.release(self.ticket)
+
+    def abandon(self) -> None:
+        slots = self.service.slots
+        freed = slots.abandon(self.ticket)
+        running = slots.abandoned
+        self.service.logger.warning(
+            "Image generator %s ran past DASH_IMAGES_RENDER_TIMEOUT (%gs); its"
+            " client got a 503, but a thread cannot be stopped: it goes on,"
+            " abandoned (%d running, DASH_IMAGES_MAX_ABANDONED %d)%s",
+            self.spec.label,
+            slots.timeout,
+            running,
+            slots.max_abandoned,
+            ""
+            if freed
+            else "; past the cap it keeps its render slot, and this process"
+            " reports itself unhealthy until it ends",
+        )
+        if render_abandoned.receivers:
+            render_abandoned.send(
+                self.service.sender,
+                name=self.spec.guid,
+                format=self.fmt.name,
+                running=running,
+                healthy=slots.healthy,
+            )
 
 
 def cache_key(namespace: str, key: str) -> str:

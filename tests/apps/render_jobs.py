@@ -4,7 +4,9 @@ functions, which a worker gets by their module and name."""
 from __future__ import annotations
 
 import os
+import subprocess
 import time
+from pathlib import Path
 
 from flask import abort, current_app
 from PIL import Image
@@ -47,3 +49,30 @@ def app_name(n):
 
 def box(n, *, width, height, scale):
     return Image.new("L", (width, height or width), n)
+
+
+def exits(n):
+    # sys.exit() in a generator: a 500, never the end of the server.
+    raise SystemExit(n)
+
+
+def interrupted(n):
+    raise KeyboardInterrupt
+
+
+def spawns(path):
+    # A generator that starts a process of its own, then never returns.
+    child = subprocess.Popen(["sleep", "25"])
+    Path(path).write_text(str(child.pid))
+    while True:
+        time.sleep(1)
+
+
+def forks_and_dies(path):
+    # A forked child holds the worker's pipe open while the worker dies.
+    pid = os.fork()
+    if pid == 0:
+        time.sleep(20)
+        os._exit(0)
+    Path(path).write_text(str(pid))
+    os.kill(os.getpid(), 9)
