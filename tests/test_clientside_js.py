@@ -4,6 +4,7 @@ for byte (run in V8 through mini-racer, no browser needed)."""
 from __future__ import annotations
 
 import json
+import typing as t
 from urllib.parse import unquote
 
 import dash
@@ -354,3 +355,93 @@ def test_all_inputs_that_do_not_match_the_images_make_no_url(count):
             "x",
             outputs_list=outputs_list(True, False),
         )
+
+
+# -- an emptied number input: NaN in the browser --------------------------------
+
+
+def run_with(
+    page: DashPage, output: str, args: str, outputs_list: t.Any = None
+) -> t.Any:
+    """What the page's clientside callback for ``output`` returns for the
+    arguments ``args``, written in JavaScript (JSON has no NaN, which an
+    emptied ``dcc.Input(type="number")`` gives the browser)."""
+    where = page.callback_for(output)["clientside_function"]
+    function = (
+        f"window.dash_clientside[{json.dumps(where['namespace'])}]"
+        f"[{json.dumps(where['function_name'])}]"
+    )
+    text = page._context.v8.eval(
+        f"""(function () {{
+          __elements = {json.dumps(page.elements)};
+          dash_clientside.callback_context =
+            {{outputs_list: {json.dumps(outputs_list)}}};
+          try {{
+            var result = {function}.apply(null, [{args}]);
+            return JSON.stringify({{result: result}}, function (key, value) {{
+              return value === dash_clientside.no_update ? "no_update" : value;
+            }});
+          }} catch (error) {{
+            return JSON.stringify({{thrown: error === dash_clientside.PreventUpdate
+              ? "PreventUpdate" : String(error)}});
+          }}
+        }})()"""
+    )
+    return json.loads(text)
+
+
+def test_an_emptied_number_input_leaves_the_picture_as_it_is(page):
+    # NaN in the Input: no URL (the server's builder gets None, the same).
+    assert run_with(page, "img.src", "NaN, 1") == {"thrown": "PreventUpdate"}
+    # In the State, as None there: the value travels (null), as on the server.
+    assert run_with(page, "img.src", "1, NaN") == {"result": server_url([1, None])}
+    assert run_with(page, "img.src", "0, 1") == {"result": server_url([0, 1])}
+
+
+def nan_app(allow_none):
+    server = Flask("nan_rule")
+    server.config["TESTING"] = True
+    dash_app = dash.Dash("nan_rule", server=server)
+    dash_app.layout = html.Div(
+        [dcc.Input(id={"i": i}, type="number") for i in range(3)]
+        + [html.Img(id={"t": "img", "i": i}) for i in range(3)]
+        + [dcc.Input(id="n", type="number"), html.Img(id="one")]
+    )
+    image_callback(
+        dash_app,
+        Output({"t": "img", "i": ALL}, "src"),
+        Input({"i": ALL}, "value"),
+        name="many",
+        clientside=True,
+        allow_none=allow_none,
+    )(lambda n: Image.new("L", (1, 1)))
+    image_callback(
+        dash_app,
+        Output("one", "src"),
+        Input("n", "value"),
+        name="one",
+        clientside=True,
+        allow_none=allow_none,
+    )(lambda n: Image.new("L", (1, 1)))
+    return DashPage(dash_app)
+
+
+def test_an_emptied_number_input_leaves_only_its_own_picture_as_it_is():
+    page = nan_app(allow_none=False)
+    ids = [{"t": "img", "i": i} for i in range(3)]
+    outputs = [{"id": i, "property": "src"} for i in ids]
+    output = '{"i":["ALL"],"t":"img"}.src'
+    assert run_with(page, output, "[1, NaN, 3]", outputs) == {
+        "result": [
+            "/image_generator/many.png?n=1",
+            "no_update",
+            "/image_generator/many.png?n=3",
+        ]
+    }
+
+
+def test_with_allow_none_an_emptied_number_input_draws_with_none():
+    page = nan_app(allow_none=True)
+    assert run_with(page, "one.src", "NaN") == {
+        "result": "/image_generator/one.png?n=null"
+    }
