@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from flask_dash_images import DynamicImages, Extent, RegistrationError
+from flask_dash_images.core import axes_map
 
 from .apps import render_jobs
 
@@ -42,36 +43,36 @@ def figure(n):
     return fig
 
 
-def test_a_figures_map_has_each_axes_box_limits_scales_and_place(dash_factory, images):
+def test_a_figures_map_is_made_from_the_figure_as_it_was_drawn(dash_factory, images):
     dash_app = dash_factory(layout())
     images.callback(
         Output("img", "src"), Input("n", "value"), events=("click",), name="f"
     )(figure)
     found = served_map(dash_app.server.test_client(), "/image_generator/f.png?n=1")
     assert (found["w"], found["h"]) == (400, 300)
-    left, right = found["axes"]
+    # Topmost first: of equal zorders, the later axes.
+    right, left = found["axes"]
+    assert (left["i"], left["row"], left["col"]) == (0, 0, 0)
+    assert (right["i"], right["row"], right["col"]) == (1, 0, 1)
     expected = figure(1)
     expected.canvas.draw()
-    for axes, drawn in zip((left, right), expected.axes, strict=True):
-        box = drawn.get_position()
-        assert axes["box"] == pytest.approx([box.x0, 1 - box.y1, box.x1, 1 - box.y0])
-    assert (left["x"], left["y"]) == ([0, 10], [5, -5])
-    assert (left["xscale"], right["xscale"], right["yscale"]) == (
-        "linear",
-        "log",
-        "linear",
-    )
-    assert (left["row"], left["col"], right["row"], right["col"]) == (0, 0, 0, 1)
+    for entry in (left, right):
+        axes = expected.axes[entry["i"]]
+        inside = axes.bbox.x0 + 10, axes.bbox.y0 + 10
+        assert axes_map.data_at(entry["inv"], *inside) == pytest.approx(
+            tuple(axes.transData.inverted().transform(inside))
+        )
+    assert right["inv"][-1] == ["s", ["log", 10.0], None]
 
 
 @pytest.mark.parametrize(
     ("picture", "expected"),
     [
-        (lambda: Image.new("L", (30, 20)), {"w": 30, "h": 20, "axes": []}),
-        (lambda: np.zeros((20, 30), np.uint8), {"w": 30, "h": 20, "axes": []}),
+        (lambda: Image.new("L", (30, 20)), {"w": 30, "h": 20}),
+        (lambda: np.zeros((20, 30), np.uint8), {"w": 30, "h": 20}),
         (
             lambda: Extent(np.zeros((20, 30), np.uint8), x=(0, 10), y=(-1, 1)),
-            {"w": 30, "h": 20, "axes": [], "extent": {"x": [0, 10], "y": [-1, 1]}},
+            {"w": 30, "h": 20, "extent": {"x": [0, 10], "y": [-1, 1]}},
         ),
     ],
     ids=["pillow", "numpy", "extent"],
@@ -85,6 +86,22 @@ def test_a_pictures_map_has_its_size_and_extent(
     )(lambda n: picture())
     client = dash_app.server.test_client()
     assert served_map(client, "/image_generator/p.png?n=1") == expected
+
+
+def test_a_picture_whose_size_the_server_cannot_read_has_an_empty_map(
+    dash_factory, images
+):
+    # SVG text: no size to measure positions by, so no event (never (0, 0)).
+    dash_app = dash_factory(layout())
+    images.callback(
+        Output("img", "src"),
+        Input("n", "value"),
+        events=("click",),
+        format="svg",
+        name="t",
+    )(lambda n: '<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>')
+    client = dash_app.server.test_client()
+    assert served_map(client, "/image_generator/t.svg?n=1") == {}
 
 
 def test_without_events_no_map_is_sent(dash_factory, images):
@@ -127,11 +144,7 @@ def test_a_worker_process_sends_the_map_too(dash_factory, images):
     )(render_jobs.square)
     try:
         client = dash_app.server.test_client()
-        assert served_map(client, "/image_generator/sq.png?n=7") == {
-            "w": 7,
-            "h": 7,
-            "axes": [],
-        }
+        assert served_map(client, "/image_generator/sq.png?n=7") == {"w": 7, "h": 7}
     finally:
         dash_app.server.extensions["dash_images"].service.runner.close()
 

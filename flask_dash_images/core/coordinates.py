@@ -1,21 +1,27 @@
 """Coordinate maps: how a picture's pixels stand for data, for pointer events.
 
-A picture of an image callback with ``events=`` carries its map (the view
-sends it as the ``X-Dash-Images-Map`` header of the picture's own response,
-so it is exact for the picture shown). Positions are fractions of the
-picture's width and height from its top left corner, so the browser needs
-neither the picture's pixels nor its pixel ratio:
+A picture of an image callback with ``events=`` has a map, made when it is
+drawn (so it is the map of that very picture), as compact JSON:
 
-- a matplotlib figure: for each axes, its box and its data limits (as
-  ``get_xlim``/``get_ylim`` give them: inverted axes have them reversed),
-  its scales (``linear`` or ``log``), and its row and column in a grid of
-  subplots, all read after the figure is drawn (so after any layout);
-- an :class:`~.render.Extent`: the values at its edges;
-- any other picture: its size, for events in its own pixels.
+- ``w``, ``h``: the size the map measures the picture in: a raster
+  picture's pixels, an SVG figure's points. Absent when the server cannot
+  read the size (SVG text, bytes it cannot open): the page reports no event
+  rather than a made-up one;
+- a matplotlib figure: ``axes``, its visible axes topmost first, each as
+  :mod:`.axes_map` describes (how matplotlib's ``MouseEvent`` finds the
+  axes under a point, and its data there). Display units run from the
+  bottom left, as matplotlib's do;
+- an :class:`~.render.Extent`: ``extent``, the values at its edges;
+- any other picture: its size alone, for events in its own pixels.
+
+The view sends a small map in the picture's own response (a header); a
+larger one is asked for by the page when someone points at the picture
+(see :func:`header_value`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -24,8 +30,24 @@ import typing as t
 from PIL import Image
 
 from . import render
+from .axes_map import axes_entries
 
-__all__ = ["coordinate_map", "encode_with_map"]
+__all__ = [
+    "HEADER_LIMIT",
+    "MAP_ONLY",
+    "coordinate_map",
+    "encode_with_map",
+    "header_value",
+    "map_id",
+]
+
+#: The largest map sent in the picture's own header, in bytes: beyond it
+#: the header names the map (:func:`map_id`) and the page asks for it. Well
+#: under the 4 KB that nginx's default proxy buffer holds for all headers.
+HEADER_LIMIT = 1024
+#: In a render's encoder options: draw the picture for its map, but encode
+#: nothing (a map request).
+MAP_ONLY = "dash_images.map_only"
 
 
 def encode_with_map(
@@ -34,47 +56,69 @@ def encode_with_map(
     options: t.Mapping[str, t.Any],
     max_pixels: int | None = None,
 ) -> tuple[bytes, str]:
-    """The encoded picture, and its coordinate map as compact JSON."""
-    data = render.encode(result, fmt, options, max_pixels)
-    return data, json.dumps(
-        coordinate_map(result, data), separators=(",", ":"), allow_nan=False
+    """The encoded picture, and its coordinate map as compact JSON.
+
+    With :data:`MAP_ONLY` in ``options``, the picture is drawn as ``fmt``
+    would draw it (a figure's layout happens then) but not encoded: the
+    bytes are empty.
+    """
+    if not options.get(MAP_ONLY):
+        data = render.encode(result, fmt, options, max_pixels)
+        return data, _text(coordinate_map(result, fmt, data))
+    picture = result.picture if isinstance(result, render.Extent) else result
+    if not fmt.pillow:
+        data = render.encode(result, fmt, {}, max_pixels)  # drawing is encoding
+    elif _is_figure(picture):
+        render.to_image(picture, max_pixels)  # drawn (and laid out), not encoded
+        data = b""
+    elif isinstance(picture, (bytes, bytearray, memoryview)):
+        data = bytes(picture)
+    else:
+        data = b""
+    return b"", _text(coordinate_map(result, fmt, data))
+
+
+def _text(found: dict[str, t.Any]) -> str:
+    return json.dumps(found, separators=(",", ":"), allow_nan=False)
+
+
+def _is_figure(picture: t.Any) -> bool:
+    return type(picture).__module__.startswith("matplotlib") and hasattr(
+        picture, "savefig"
     )
 
 
-def coordinate_map(result: t.Any, data: bytes) -> dict[str, t.Any]:
-    """The map of ``result``, drawn (a figure's layout is known) and encoded
-    as ``data``."""
+def coordinate_map(result: t.Any, fmt: render.Format, data: bytes) -> dict[str, t.Any]:
+    """The map of ``result``, drawn (a figure's layout is known) as ``fmt``
+    into ``data``."""
     extent = result if isinstance(result, render.Extent) else None
     picture = result.picture if extent is not None else result
-    if type(picture).__module__.startswith("matplotlib") and hasattr(
-        picture, "savefig"
-    ):
-        width, height = picture.get_size_inches() * picture.dpi
-        found: dict[str, t.Any] = {
-            "w": round(width),
-            "h": round(height),
-            "axes": [_axes(axes) for axes in picture.axes],
-        }
+    found: dict[str, t.Any] = {}
+    if _is_figure(picture):
+        if fmt.pillow:  # drawn by Agg: whole pixels, as the picture has
+            width, height = picture.canvas.get_width_height(physical=True)
+        else:  # drawn at 72 dpi by the SVG backend, which keeps that dpi
+            width, height = (float(v) for v in picture.bbox.size)
+        found.update(w=width, h=height, axes=axes_entries(picture))
     else:
         width, height = _size(picture, data)
-        found = {"w": width, "h": height, "axes": []}
+        if width is not None:
+            found.update(w=width, h=height)
     if extent is not None:
         found["extent"] = {"x": _pair(extent.x), "y": _pair(extent.y)}
     return found
 
 
-def _axes(axes: t.Any) -> dict[str, t.Any]:
-    box = axes.get_position()  # figure fractions, from the bottom left
-    spec = axes.get_subplotspec() if hasattr(axes, "get_subplotspec") else None
-    return {
-        "box": [_number(v) for v in (box.x0, 1 - box.y1, box.x1, 1 - box.y0)],
-        "x": _pair(axes.get_xlim()),
-        "y": _pair(axes.get_ylim()),
-        "xscale": axes.get_xscale(),
-        "yscale": axes.get_yscale(),
-        "row": None if spec is None else spec.rowspan.start,
-        "col": None if spec is None else spec.colspan.start,
-    }
+def header_value(map_text: str) -> str:
+    """What the picture's response says of its map: the map, if it is at
+    most :data:`HEADER_LIMIT` bytes; else its :func:`map_id`, which the page
+    sends back when it asks for the map (so it gets this very map, or none)."""
+    return map_text if len(map_text) <= HEADER_LIMIT else map_id(map_text)
+
+
+def map_id(map_text: str) -> str:
+    """A map's identity: a hash of its text."""
+    return hashlib.blake2b(map_text.encode("utf-8"), digest_size=10).hexdigest()
 
 
 def _size(picture: t.Any, data: bytes) -> tuple[int | None, int | None]:
@@ -87,7 +131,7 @@ def _size(picture: t.Any, data: bytes) -> tuple[int | None, int | None]:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size
             return width, height
-    except Exception:
+    except Exception:  # SVG text, bytes Pillow cannot read
         return None, None
 
 

@@ -11,6 +11,8 @@ import math
 import numpy as np
 import pytest
 from dash import Input, Output, html
+from matplotlib.backend_bases import MouseEvent
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from flask_dash_images import Extent
@@ -104,7 +106,7 @@ def css_point(page, fx, fy):
 def data_to_fractions(fig, x, y, axes=0):
     """Where the data point (x, y) of a drawn figure is, as fractions of the
     picture from its top left (matplotlib's own transform)."""
-    fig.canvas.draw()  # the layout, as the server drew it
+    FigureCanvasAgg(fig).draw()  # the layout, as the server drew it
     px, py = fig.axes[axes].transData.transform((x, y))
     width, height = fig.get_size_inches() * fig.dpi
     return px / width, 1 - py / height
@@ -123,7 +125,7 @@ def reported(page, prop, previous=None):
 def half_a_css_pixel(fig, page, axes=0, log=(False, False)):
     """Half a CSS pixel of the picture shown, in data units along x and y
     (for a log axis: as a factor)."""
-    fig.canvas.draw()
+    FigureCanvasAgg(fig).draw()
     box = fig.axes[axes].get_position()
     shown = page.locator("#pic").bounding_box()
     tolerances = []
@@ -372,3 +374,91 @@ def test_dashs_dev_tools_find_no_fault_with_the_event_properties(
     # The dev tools' menu is there, with no error to count.
     page.wait_for_selector("[class^=dash-debug-menu]", state="attached")
     assert page.locator(".test-devtools-error-count").count() == 0
+
+
+def four_kinds():
+    """A 700 x 500 figure: a symlog axes, a polar one, one with a log twin,
+    and an image with its colorbar."""
+    fig = Figure(figsize=(7, 5), dpi=100)
+    symlog = fig.add_subplot(2, 2, 1)
+    symlog.set_xscale("symlog")
+    symlog.set_xlim(-1000, 1000)
+    symlog.set_ylim(0, 1)
+    polar = fig.add_subplot(2, 2, 2, projection="polar")
+    polar.set_theta_offset(0.5)
+    polar.set_rlim(0, 1)
+    base = fig.add_subplot(2, 2, 3)
+    twin = base.twinx()
+    twin.set_yscale("log")
+    twin.set_ylim(1, 1000)
+    image = fig.add_subplot(2, 2, 4)
+    fig.colorbar(image.imshow(np.arange(12).reshape(3, 4)), ax=image)
+    return fig
+
+
+@pytest.mark.parametrize(
+    ("axes", "point", "cell"),
+    [
+        (0, (19.3, 0.5), (0, 0)),  # symlog: 19.3, where a linear reading says 1202
+        (1, (1.0, 0.5), (0, 1)),  # polar: theta (offset 0.5), r
+        (3, (0.5, 50), (1, 0)),  # the twin is on top: its (log) y
+        (4, (1.5, 1.0), (1, 1)),  # an image beside its colorbar: its cell
+        (5, (0.5, 5.5), (1, 1)),  # the colorbar, in its image's cell
+    ],
+    ids=["symlog", "polar", "twin", "image", "colorbar"],
+)
+def test_a_click_is_what_matplotlib_says_at_that_pixel(
+    dash_factory, images, new_context, live_server, axes, point, cell
+):
+    dash_app = events_app(dash_factory, images, four_kinds, [], css_width=700)
+    page = open_events_app(new_context, live_server, dash_app)
+    fig = four_kinds()
+    # A whole pixel of the picture, shown at its natural size at ratio 1:
+    # the page measures exactly that pixel.
+    fx, fy = data_to_fractions(fig, *point, axes=axes)
+    px, py = round(fx * 700), round(fy * 500)
+    box = page.locator("#pic").bounding_box()
+    assert box["x"] == int(box["x"]) and box["y"] == int(box["y"])
+    page.mouse.click(box["x"] + px, box["y"] + py)
+    found = reported(page, "data-click")
+    # matplotlib's own event at that pixel.
+    event = MouseEvent("button_press_event", fig.canvas, px, 500 - py)
+    assert fig.axes.index(event.inaxes) == axes == found["axes"]
+    assert (found["row"], found["col"]) == cell
+    assert found["x"] == pytest.approx(event.xdata, rel=1e-9)
+    assert found["y"] == pytest.approx(event.ydata, rel=1e-9)
+
+
+def test_outside_the_polar_circle_a_click_reports_nothing(
+    dash_factory, images, new_context, live_server
+):
+    dash_app = events_app(dash_factory, images, four_kinds, [], css_width=700)
+    page = open_events_app(new_context, live_server, dash_app)
+    fig = four_kinds()
+    FigureCanvasAgg(fig).draw()
+    box = fig.axes[1].bbox  # the polar axes' box: its corner is no axes
+    corner = (box.x1 - 3) / 700, 1 - (box.y1 - 3) / 500
+    assert MouseEvent("m", fig.canvas, box.x1 - 3, box.y1 - 3).inaxes is None
+    page.mouse.click(*css_point(page, *corner))
+    page.mouse.click(*css_point(page, *data_to_fractions(fig, 2.0, 0.5, axes=1)))
+    found = reported(page, "data-click")
+    assert found["n"] == 1 and found["axes"] == 1  # the first click made none
+
+
+def test_an_svg_text_picture_reports_no_event(
+    dash_factory, images, new_context, live_server
+):
+    def svg_text():
+        return (
+            '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="200">'
+            '<rect width="300" height="200" fill="teal"/></svg>'
+        )
+
+    dash_app = events_app(
+        dash_factory, images, svg_text, [], css_width=300, format="svg"
+    )
+    page = open_events_app(new_context, live_server, dash_app)
+    page.mouse.click(*css_point(page, 0.5, 0.5))
+    page.mouse.click(*css_point(page, 0.1, 0.9))
+    page.wait_for_timeout(300)
+    assert page.inner_text("#out-data-click") in ("", "null")

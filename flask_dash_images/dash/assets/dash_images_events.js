@@ -4,11 +4,21 @@
  * "_dash-images-config" names their generators), clicks, double-clicks,
  * hovering and brushing are reported as Dash properties of the image:
  * data-click, data-dblclick, data-hover and data-brush (set_props, so other
- * callbacks take them as Input). Positions become data through the
- * picture's coordinate map, which the server sends with the picture
- * (X-Dash-Images-Map): the first time someone points at a picture, this
- * script reads it from the browser's cache (a fetch of the same URL), so it
- * is the map of the very picture shown, and costs nothing until then.
+ * callbacks take them as Input).
+ *
+ * Positions become data through the picture's coordinate map, made when
+ * the picture was drawn (see flask_dash_images/core/coordinates.py and
+ * axes_map.py): for a matplotlib figure, an event is what matplotlib's own
+ * MouseEvent says at that point (the topmost visible axes whose patch
+ * contains it, and its transData inverted there), or nothing. The first
+ * time someone points at a picture, the map is read from the picture's own
+ * response in the browser's cache (its X-Dash-Images-Map header, never the
+ * network); a map too large for a header, or a response the cache does not
+ * hold, is asked for at the picture's URL with ".map" for its extension,
+ * naming the map the header named, so the page gets the map of the very
+ * picture shown or none. Nothing is asked until someone points.
+ *
+ * The maths are pure functions on window.dashImagesEvents.
  * Served by Dash (dash.hooks.script).
  */
 (function () {
@@ -17,7 +27,329 @@
   var HEADER = "X-Dash-Images-Map";
   var HOVER_MS = 100;  // hover is reported at most this often
   var DRAG_PX = 4;  // CSS pixels a press must move to be a brush
-  var maps = {};  // picture URL -> Promise of its map
+  var KEPT_MAPS = 64;  // maps kept, by picture URL
+  var MOVE_TO = 1;
+  var CLOSE = 79;
+  var TWO_PI = 2 * Math.PI;
+
+  // -- the maths (pure) --------------------------------------------------------
+
+  // Whether the display point (tx, ty) is inside an outline: matplotlib's
+  // point_in_path (the crossing test of its _path.h, quirks included) on
+  // the commands its patch's path gives: 1 x y (move to), 2 x y (line to),
+  // 79 (close).
+  function inside(hit, tx, ty) {
+    if (!(isFinite(tx) && isFinite(ty))) {
+      return false;
+    }
+    var k = 0;
+    var code = 0;
+    var x = 0;
+    var y = 0;
+    function next() {
+      if (k >= hit.length) {
+        code = 0;  // stop
+      } else if (hit[k] === CLOSE) {
+        code = CLOSE;
+        k += 1;
+      } else {
+        code = hit[k];
+        x = hit[k + 1];
+        y = hit[k + 2];
+        k += 3;
+      }
+    }
+    function ends() {
+      return code === 0 || code === CLOSE;
+    }
+    var found = false;
+    var sx, sy, vtx0, vty0, vtx1, vty1, yflag0, yflag1, crossed;
+    do {
+      if (code !== MOVE_TO) {
+        next();
+        if (ends()) {
+          continue;
+        }
+      }
+      sx = vtx0 = vtx1 = x;
+      sy = vty0 = vty1 = y;
+      yflag0 = vty0 >= ty;
+      crossed = false;
+      do {
+        next();
+        if (ends()) {
+          x = sx;
+          y = sy;
+        } else if (code === MOVE_TO) {
+          break;
+        }
+        yflag1 = vty1 >= ty;
+        if (yflag0 !== yflag1 &&
+            ((vty1 - ty) * (vtx0 - vtx1) >= (vtx1 - tx) * (vty0 - vty1)) === yflag1) {
+          crossed = !crossed;
+        }
+        yflag0 = yflag1;
+        vtx0 = vtx1;
+        vty0 = vty1;
+        vtx1 = x;
+        vty1 = y;
+      } while (!ends());
+      yflag1 = vty1 >= ty;
+      if (yflag0 !== yflag1 &&
+          ((vty1 - ty) * (vtx0 - vtx1) >= (vtx1 - tx) * (vty0 - vty1)) === yflag1) {
+        crossed = !crossed;
+      }
+      found = found || crossed;  // any subpath: matplotlib ORs them
+    } while (!found && code !== 0);
+    return found;
+  }
+
+  function unscale(scale, v) {
+    if (scale === null) {
+      return v;
+    }
+    var kind = scale[0];
+    if (kind === "log") {
+      var base = scale[1];
+      if (base === Math.E) {
+        return Math.exp(v);
+      }
+      return base === 2 ? Math.pow(2, v) : Math.exp(v * Math.log(base));
+    }
+    if (kind === "symlog") {
+      var linthresh = scale[2];
+      var adjusted = scale[3] / (1 - 1 / scale[1]);
+      if (Math.abs(v) <= linthresh * adjusted) {
+        return v / adjusted;
+      }
+      var sign = v < 0 ? -1 : 1;
+      return sign * linthresh *
+        Math.exp((Math.abs(v) / linthresh - adjusted) * Math.log(scale[1]));
+    }
+    if (kind === "logit") {
+      return 1 / (1 + Math.pow(10, -v));
+    }
+    if (kind === "asinh") {
+      return scale[1] * Math.sinh(v / scale[1]);
+    }
+    return NaN;  // a scale this script does not know: no event
+  }
+
+  // A display point through an axes' transData inverted, step by step.
+  function dataAt(steps, x, y) {
+    for (var i = 0; i < steps.length; i++) {
+      var step = steps[i];
+      if (step[0] === "a") {
+        var nx = step[1] * x + step[2] * y + step[3];
+        y = step[4] * x + step[5] * y + step[6];
+        x = nx;
+      } else if (step[0] === "p") {
+        var theta = Math.atan2(y, x);
+        var r = (Math.hypot(x, y) + step[1]) * step[2];
+        x = theta < 0 ? theta + TWO_PI : theta;
+        y = r;
+      } else if (step[0] === "s") {
+        x = unscale(step[1], x);
+        y = unscale(step[2], y);
+      } else {
+        return [NaN, NaN];
+      }
+    }
+    return [x, y];
+  }
+
+  function within(box, x, y) {
+    return x >= box[0] && x <= box[2] && y >= box[1] && y <= box[3];
+  }
+
+  // Whether (x, y) is within band of an outline's edges (closing ones too).
+  function nearOutline(hit, x, y, band) {
+    var first = null;
+    var last = null;
+    function close(a, b) {
+      var dx = b[0] - a[0];
+      var dy = b[1] - a[1];
+      var along = dx || dy ? ((x - a[0]) * dx + (y - a[1]) * dy) / (dx * dx + dy * dy) : 0;
+      along = clamp(along, 0, 1);
+      return Math.hypot(x - a[0] - along * dx, y - a[1] - along * dy) <= band;
+    }
+    for (var k = 0; k < hit.length;) {
+      if (hit[k] === CLOSE || hit[k] === MOVE_TO) {
+        if (last !== null && close(last, first)) {
+          return true;
+        }
+        last = null;
+        if (hit[k] === CLOSE) {
+          k += 1;
+          continue;
+        }
+      }
+      var point = [hit[k + 1], hit[k + 2]];
+      if (last !== null && close(last, point)) {
+        return true;
+      }
+      first = last === null ? point : first;
+      last = point;
+      k += 3;
+    }
+    return last !== null && close(last, first);
+  }
+
+  // The map entry of the axes under a display point: null where there is
+  // none, undefined where it cannot be told (near a stroked outline, or
+  // under a "near" box).
+  function topmost(map, x, y) {
+    for (var i = 0; i < map.axes.length; i++) {
+      var entry = map.axes[i];
+      if (entry.hit) {
+        if (entry.band && nearOutline(entry.hit, x, y, entry.band)) {
+          return undefined;
+        }
+        if (inside(entry.hit, x, y)) {
+          return entry;
+        }
+      } else if (within(entry.near, x, y)) {
+        return undefined;
+      }
+    }
+    return null;
+  }
+
+  function finite(pair) {
+    return isFinite(pair[0]) && isFinite(pair[1]);
+  }
+
+  function axesEvent(x, y, entry) {
+    return {x: x, y: y, axes: entry.i, row: at(entry, "row"), col: at(entry, "col")};
+  }
+
+  function at(entry, key) {
+    return entry[key] === undefined ? null : entry[key];
+  }
+
+  // What a point of the picture stands for: (px, py) in the map's units
+  // from the picture's top left. A figure: matplotlib's inaxes, xdata and
+  // ydata; a picture with an extent: its units; any other: its own pixels
+  // (axes null). null: no event there.
+  function locate(map, px, py) {
+    if (!map || !(map.w > 0 && map.h > 0) || !isFinite(px) || !isFinite(py)) {
+      return null;
+    }
+    if (map.axes) {
+      var y = map.h - py;  // matplotlib's display units run from the bottom
+      var entry = topmost(map, px, y);
+      if (!entry || !entry.inv) {
+        return null;
+      }
+      var data = dataAt(entry.inv, px, y);
+      return finite(data) ? axesEvent(data[0], data[1], entry) : null;
+    }
+    if (px < 0 || px > map.w || py < 0 || py > map.h) {
+      return null;
+    }
+    if (map.extent) {
+      var ex = map.extent.x;
+      var ey = map.extent.y;
+      if (ex[0] === null || ex[1] === null || ey[0] === null || ey[1] === null) {
+        return null;
+      }
+      return {
+        x: ex[0] + (px / map.w) * (ex[1] - ex[0]),
+        y: ey[1] + (py / map.h) * (ey[0] - ey[1]),
+        axes: null
+      };
+    }
+    return {x: px, y: py, axes: null};
+  }
+
+  function clamp(value, low, high) {
+    return Math.min(high, Math.max(low, value));
+  }
+
+  // A screen rectangle is a data rectangle only on rectilinear axes: an
+  // affine step without rotation, then scales.
+  function rectilinear(steps) {
+    for (var i = 0; i < steps.length; i++) {
+      var step = steps[i];
+      if (step[0] === "p" || (step[0] === "a" && (step[2] !== 0 || step[4] !== 0))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  function bounds(hit) {
+    var box = [Infinity, Infinity, -Infinity, -Infinity];
+    for (var k = 0; k < hit.length;) {
+      if (hit[k] === CLOSE) {
+        k += 1;
+        continue;
+      }
+      box = [Math.min(box[0], hit[k + 1]), Math.min(box[1], hit[k + 2]),
+        Math.max(box[2], hit[k + 1]), Math.max(box[3], hit[k + 2])];
+      k += 3;
+    }
+    return box;
+  }
+
+  function range(a, b) {
+    return [Math.min(a, b), Math.max(a, b)];
+  }
+
+  // What a drag from start to end ([px, py] each) selects: the ranges it
+  // spans, [low, high] whichever way it went, in the data of the axes (or
+  // the picture) where it began; its end is held inside those. kind:
+  // "brush", "brush-x" or "brush-y" (the other range is null). null: it
+  // began where there is no event, or on axes that are not rectilinear.
+  function brush(map, kind, start, end) {
+    var first = locate(map, start[0], start[1]);
+    if (first === null) {
+      return null;
+    }
+    var last;
+    if (first.axes === null) {
+      last = locate(map, clamp(end[0], 0, map.w), clamp(end[1], 0, map.h));
+    } else {
+      var entry = map.axes.filter(function (e) { return e.i === first.axes; })[0];
+      if (!rectilinear(entry.inv)) {
+        return null;
+      }
+      var box = bounds(entry.hit);
+      var x = clamp(end[0], box[0], box[2]);
+      var y = clamp(map.h - end[1], box[1], box[3]);
+      var data = dataAt(entry.inv, x, y);
+      last = finite(data) ? axesEvent(data[0], data[1], entry) : null;
+    }
+    if (last === null) {
+      return null;
+    }
+    var selected = {
+      x: kind === "brush-y" ? null : range(first.x, last.x),
+      y: kind === "brush-x" ? null : range(first.y, last.y),
+      axes: first.axes
+    };
+    if (first.axes !== null) {
+      selected.row = first.row;
+      selected.col = first.col;
+    }
+    return selected;
+  }
+
+  // The URL of a picture's map: its own, with ".map" for its extension.
+  function mapUrl(url) {
+    var query = url.indexOf("?");
+    var path = query === -1 ? url : url.slice(0, query);
+    var dot = path.lastIndexOf(".");
+    if (dot <= path.lastIndexOf("/")) {
+      return null;
+    }
+    return path.slice(0, dot) + ".map" + (query === -1 ? "" : url.slice(query));
+  }
+
+  // -- the page ----------------------------------------------------------------
+
+  var maps = {};  // picture URL -> Promise of its map (null: none)
+  var mapCount = 0;
   var sequence = 0;
 
   function config() {
@@ -41,18 +373,55 @@
     return events && events.length ? events : null;
   }
 
+  function discard(response) {
+    if (response.body && response.body.cancel) {
+      response.body.cancel();
+    }
+  }
+
+  // What the picture's own response said of its map (the map, or its id),
+  // from the browser's cache only: a request to the network could draw
+  // another picture. null when the cache does not have it.
+  function saidWithPicture(url) {
+    return fetch(url, {cache: "only-if-cached", mode: "same-origin",
+      credentials: "same-origin"})
+      .then(function (response) {
+        discard(response);
+        return response.ok ? response.headers.get(HEADER) : null;
+      }, function () {
+        return null;
+      });
+  }
+
+  // The map at the map URL: the one named by id if given (the server
+  // answers 412 for any other), else the one the URL alone decides.
+  function askForMap(url, id) {
+    var where = mapUrl(url);
+    if (where === null) {
+      return Promise.resolve(null);
+    }
+    var headers = id ? {"If-Match": "\"" + id + "\""} : {};
+    return fetch(where, {credentials: "same-origin", headers: headers})
+      .then(function (response) {
+        if (!response.ok) {
+          discard(response);
+          return null;
+        }
+        return response.json();
+      });
+  }
+
   function mapOf(img) {
     var url = img.currentSrc || img.src;
     if (!maps[url]) {
-      // force-cache: the response the <img> got, headers included, from
-      // the browser's cache; the network only if it is not there.
-      maps[url] = fetch(url, {cache: "force-cache", credentials: "same-origin"})
-        .then(function (response) {
-          var text = response.headers.get(HEADER);
-          if (response.body && response.body.cancel) {
-            response.body.cancel();
-          }
-          return text ? JSON.parse(text) : null;
+      if (mapCount >= KEPT_MAPS) {
+        maps = {};
+        mapCount = 0;
+      }
+      mapCount += 1;
+      maps[url] = saidWithPicture(url)
+        .then(function (said) {
+          return said && said.charAt(0) === "{" ? JSON.parse(said) : askForMap(url, said);
         })
         .catch(function () {
           delete maps[url];
@@ -62,9 +431,9 @@
     return maps[url];
   }
 
-  // Where a pointer is on the picture: fractions of its width and height
-  // from the top left of its content box, whatever size it is shown at.
-  function fractions(img, event) {
+  // Where a pointer is on the picture: CSS pixels from the top left of its
+  // content box, and that box's size, whatever size it is shown at.
+  function offset(img, event) {
     var rect = img.getBoundingClientRect();
     var style = getComputedStyle(img);
     var left = rect.left + img.clientLeft + parseFloat(style.paddingLeft || 0);
@@ -76,67 +445,13 @@
     if (!(width > 0 && height > 0)) {
       return null;
     }
-    return {fx: (event.clientX - left) / width, fy: (event.clientY - top) / height};
+    return {x: event.clientX - left, y: event.clientY - top, width: width, height: height};
   }
 
-  function between(low, high, share, scale) {
-    if (low === null || high === null) {
-      return null;
-    }
-    if (scale === "log") {
-      if (!(low > 0 && high > 0)) {
-        return null;
-      }
-      var logLow = Math.log(low);
-      return Math.exp(logLow + share * (Math.log(high) - logLow));
-    }
-    return low + share * (high - low);
-  }
-
-  // The axes under a point, and the point in its data; or, for a picture
-  // without axes, its extent's units or its own pixels. null: outside.
-  // With holdTo (an axes' index, or -1 for a picture without axes), the
-  // point is held inside that axes (or the picture) instead.
-  function locate(map, fx, fy, holdTo) {
-    if (map.axes && map.axes.length) {
-      for (var i = 0; i < map.axes.length; i++) {
-        if (holdTo !== undefined && i !== holdTo) {
-          continue;
-        }
-        var axes = map.axes[i];
-        var box = axes.box;
-        var u = (fx - box[0]) / (box[2] - box[0]);
-        var v = (fy - box[1]) / (box[3] - box[1]);
-        var inside = u >= 0 && u <= 1 && v >= 0 && v <= 1;
-        if (!inside && holdTo === undefined) {
-          continue;
-        }
-        u = Math.min(1, Math.max(0, u));
-        v = Math.min(1, Math.max(0, v));
-        // y limits are (bottom, top); v runs from the top.
-        return {
-          x: between(axes.x[0], axes.x[1], u, axes.xscale),
-          y: between(axes.y[1], axes.y[0], v, axes.yscale),
-          axes: i,
-          row: axes.row,
-          col: axes.col
-        };
-      }
-      return null;
-    }
-    var cx = Math.min(1, Math.max(0, fx));
-    var cy = Math.min(1, Math.max(0, fy));
-    if ((fx !== cx || fy !== cy) && holdTo === undefined) {
-      return null;
-    }
-    if (map.extent) {
-      return {
-        x: between(map.extent.x[0], map.extent.x[1], cx, "linear"),
-        y: between(map.extent.y[1], map.extent.y[0], cy, "linear"),
-        axes: null
-      };
-    }
-    return {x: cx * map.w, y: cy * map.h, axes: null};
+  // An offset in the map's units (shown at its natural size: the same
+  // numbers, exactly).
+  function onPicture(map, spot) {
+    return [spot.x * (map.w / spot.width), spot.y * (map.h / spot.height)];
   }
 
   function report(img, property, value) {
@@ -150,30 +465,31 @@
     clientside.set_props(window.dashImages.dashId(img), props);
   }
 
-  function stamp(found) {
+  function stamp(value) {
     sequence += 1;
-    found.n = sequence;
-    return found;
+    value.n = sequence;
+    return value;
   }
 
   // A point event (click, double-click, hover): map, then report.
   function point(img, event, property) {
-    var at = fractions(img, event);
-    if (at === null) {
+    var spot = offset(img, event);
+    if (spot === null) {
       return;
     }
     mapOf(img).then(function (map) {
       if (!map) {
         return;
       }
-      var found = locate(map, at.fx, at.fy);
-      if (found !== null) {
-        report(img, property, stamp(found));
+      var where = onPicture(map, spot);
+      var value = locate(map, where[0], where[1]);
+      if (value !== null) {
+        report(img, property, stamp(value));
       }
     });
   }
 
-  // -- brushing --------------------------------------------------------------
+  // -- brushing ----------------------------------------------------------------
 
   var drag = null;  // {img, kind, start, end, box}
 
@@ -188,10 +504,10 @@
 
   function drawOverlay() {
     var rect = drag.img.getBoundingClientRect();
-    var x0 = Math.min(drag.start.x, drag.end.x);
-    var x1 = Math.max(drag.start.x, drag.end.x);
-    var y0 = Math.min(drag.start.y, drag.end.y);
-    var y1 = Math.max(drag.start.y, drag.end.y);
+    var x0 = Math.min(drag.start.clientX, drag.end.clientX);
+    var x1 = Math.max(drag.start.clientX, drag.end.clientX);
+    var y0 = Math.min(drag.start.clientY, drag.end.clientY);
+    var y1 = Math.max(drag.start.clientY, drag.end.clientY);
     if (drag.kind === "brush-x") {
       y0 = rect.top;
       y1 = rect.bottom;
@@ -211,29 +527,14 @@
       if (!map) {
         return;
       }
-      var first = locate(map, start.fx, start.fy);
-      if (first === null) {
-        return;  // begun outside every axes, or outside the picture
+      var value = brush(map, kind, onPicture(map, start), onPicture(map, end));
+      if (value !== null) {
+        report(img, "data-brush", stamp(value));
       }
-      // The end, held to the axes (or the picture) where the brush began.
-      var last = locate(map, end.fx, end.fy, first.axes === null ? -1 : first.axes);
-      function range(a, b) {
-        return a === null || b === null ? null : [Math.min(a, b), Math.max(a, b)];
-      }
-      var found = {
-        x: kind === "brush-y" ? null : range(first.x, last.x),
-        y: kind === "brush-x" ? null : range(first.y, last.y),
-        axes: first.axes
-      };
-      if (first.axes !== null) {
-        found.row = first.row;
-        found.col = first.col;
-      }
-      report(img, "data-brush", stamp(found));
     });
   }
 
-  // -- wiring ----------------------------------------------------------------
+  // -- wiring ------------------------------------------------------------------
 
   var hoverTimer = null;
   var hoverEvent = null;
@@ -242,7 +543,7 @@
   // positions, the click and dblclick that follow only whole pixels.
   var released = null;
 
-  function at(event) {
+  function precise(event) {
     if (released && released.target === event.target &&
         Math.abs(released.clientX - event.clientX) < 1 &&
         Math.abs(released.clientY - event.clientY) < 1) {
@@ -269,6 +570,15 @@
     return null;
   }
 
+  function spotted(img, event) {
+    var spot = offset(img, event);
+    if (spot !== null) {
+      spot.clientX = event.clientX;
+      spot.clientY = event.clientY;
+    }
+    return spot;
+  }
+
   document.addEventListener("pointerdown", function (event) {
     var found = target(event);
     if (!found || event.button !== 0) {
@@ -279,29 +589,23 @@
       return;
     }
     event.preventDefault();  // no native dragging of the image
-    var at = fractions(found.img, event);
-    if (at === null) {
+    var spot = spotted(found.img, event);
+    if (spot === null) {
       return;
     }
-    mapOf(found.img);  // fetched while the user drags
-    drag = {
-      img: found.img,
-      kind: kind,
-      start: {x: event.clientX, y: event.clientY, fx: at.fx, fy: at.fy},
-      end: {x: event.clientX, y: event.clientY, fx: at.fx, fy: at.fy},
-      box: null
-    };
+    mapOf(found.img);  // asked for while the user drags
+    drag = {img: found.img, kind: kind, start: spot, end: spot, box: null};
   }, true);
 
   document.addEventListener("pointermove", function (event) {
     if (drag) {
-      var at = fractions(drag.img, event);
-      if (at === null) {
+      var spot = spotted(drag.img, event);
+      if (spot === null) {
         return;
       }
-      drag.end = {x: event.clientX, y: event.clientY, fx: at.fx, fy: at.fy};
-      var moved = Math.abs(drag.end.x - drag.start.x) +
-        Math.abs(drag.end.y - drag.start.y);
+      drag.end = spot;
+      var moved = Math.abs(drag.end.clientX - drag.start.clientX) +
+        Math.abs(drag.end.clientY - drag.start.clientY);
       if (!drag.box && moved >= DRAG_PX) {
         drag.box = overlay(drag.img);
       }
@@ -345,7 +649,7 @@
     }
     var found = target(event);
     if (found && found.events.indexOf("click") !== -1) {
-      point(found.img, at(event), "data-click");
+      point(found.img, precise(event), "data-click");
     }
   }, true);
 
@@ -358,7 +662,17 @@
       report(found.img, "data-brush", null);  // a double-click clears it
     }
     if (found.events.indexOf("dblclick") !== -1) {
-      point(found.img, at(event), "data-dblclick");
+      point(found.img, precise(event), "data-dblclick");
     }
   }, true);
+
+  window.dashImagesEvents = {
+    inside: inside,
+    dataAt: dataAt,
+    locate: locate,
+    brush: brush,
+    mapUrl: mapUrl,
+    HOVER_MS: HOVER_MS,
+    DRAG_PX: DRAG_PX
+  };
 })();
