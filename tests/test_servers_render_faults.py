@@ -5,8 +5,10 @@ process at import, in the master (:mod:`tests.apps.render_modes`).
 The workers gunicorn forks from that master must start render processes
 of their own (the master's forkserver is not their child), and a generator
 that calls ``sys.exit()`` is a 500 in every mode, never the end of a
-worker. When the server stops, no process it or its renders started is
-left.
+worker. A worker with more abandoned renders than its cap says so
+(``images.healthy()``), and gunicorn replaces it (the recipe's
+``post_request`` hook). When the server stops, no process it or its renders
+started is left.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from PIL import Image
 
 from .http_load import timed_get
 from .render_workers import running, wait_until
-from .servers import ServerGroup, child_pids
+from .servers import GunicornServer, child_pids
 
 pytest_plugins = ["tests.servers"]
 pytestmark = [pytest.mark.servers]
@@ -35,24 +37,38 @@ def descendants(pid: int) -> set[int]:
     return found
 
 
+#: The health check recipe of ``DynamicImages.healthy``, for gunicorn.
+RECYCLE = """
+
+def post_request(worker, req, environ, resp):
+    from tests.apps.render_modes import images
+
+    if not images.healthy():
+        worker.alive = False
+"""
+
+
 @pytest.fixture(scope="module")
 def preloaded(tmp_path_factory):
-    """gunicorn --preload, 2 sync workers; at the end, stopped, with every
-    process under it."""
-    group = ServerGroup(tmp_path_factory.mktemp("preload"))
+    """gunicorn --preload, 2 sync workers, replaced when unhealthy; at the
+    end, stopped, with every process under it."""
+    server = GunicornServer(
+        APP,
+        tmp_path_factory.mktemp("preload"),
+        workers=2,
+        worker_class="sync",
+        env={"GUNICORN_CMD_ARGS": "--preload"},
+        ready_path="/pid",
+    )
+    config = server._config
+    config.write_text(config.read_text() + RECYCLE)
     family: set[int] = set()
     try:
-        server = group.gunicorn(
-            APP,
-            workers=2,
-            worker_class="sync",
-            env={"GUNICORN_CMD_ARGS": "--preload"},
-            ready_path="/pid",
-        )
+        server.start()
         yield server
         family = descendants(server.master_pid)
     finally:
-        group.close()
+        server.stop()
     assert wait_until(lambda: not any(map(running, family)), 10), [
         pid for pid in family if running(pid)
     ]
@@ -109,3 +125,23 @@ def test_sys_exit_in_a_generator_is_a_500_and_the_worker_goes_on(preloaded, mode
     )
     assert preloaded.worker_pids() == workers
     assert "SystemExit: 3" in preloaded.log()
+
+
+def test_a_worker_past_its_cap_of_abandoned_renders_is_replaced(preloaded):
+    # Last: it replaces a worker. Renders of 3 s, answered 503 at 0.5 s:
+    # a worker's second one is past its cap of one, and the worker that
+    # served it is replaced after that request (gunicorn's post_request).
+    before = set(preloaded.worker_pids())
+    served: list[int] = []
+    while len(set(served)) == len(served):
+        answer = timed_get(preloaded.url, "/stuck/image_generator/sleeps.png?seconds=3")
+        assert answer.status == 503, answer.text
+        served.append(int(answer.reply.headers["X-Served-By"]))
+    [stuck] = {pid for pid in served if served.count(pid) == 2}
+    wait_until(lambda: stuck not in preloaded.worker_pids(), 10)
+    assert stuck not in preloaded.worker_pids()
+    wait_until(lambda: len(preloaded.worker_pids()) == 2, 10)
+    after = set(preloaded.worker_pids())
+    assert len(after) == 2 and after - before and stuck not in after
+    assert "past the cap it keeps its render slot" in preloaded.log()
+    assert timed_get(preloaded.url, "/health").text == "ok"

@@ -1,6 +1,8 @@
 """One WSGI app for one gunicorn, with an app for each place a render runs:
 ``/threads`` (the request's thread), ``/timeout`` (a thread of its own,
-``DASH_IMAGES_RENDER_TIMEOUT``), ``/processes`` (two worker processes).
+``DASH_IMAGES_RENDER_TIMEOUT``), ``/processes`` (two worker processes),
+and ``/stuck`` (a thread of its own, a timeout of 0.5 s, at most one
+abandoned render).
 
 Serve it with ``gunicorn tests.apps.render_modes:application``. It draws a
 picture in a worker process at import, as an app that warms up does: with
@@ -33,6 +35,8 @@ MODES: dict[str, dict[str, t.Any]] = {
     "threads": {},
     "timeout": {"DASH_IMAGES_RENDER_TIMEOUT": 5},
     "processes": {"DASH_IMAGES_RENDER_PROCESSES": 2, "DASH_IMAGES_RENDER_TIMEOUT": 5},
+    # Renders soon abandoned, and the second one at once past the cap.
+    "stuck": {"DASH_IMAGES_RENDER_TIMEOUT": 0.5, "DASH_IMAGES_MAX_ABANDONED": 1},
 }
 
 images = DynamicImages()
