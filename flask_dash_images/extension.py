@@ -148,6 +148,10 @@ class DynamicImages:
         prevent_initial_call: bool | None = None,
         events: t.Sequence[str] = (),
         alt: str | None = None,
+        export: t.Sequence[str] = (),
+        export_scale: float = 1,
+        filename: str | None = None,
+        export_button: bool = True,
         **encoder_options: t.Any,
     ) -> t.Callable[[F], F]:
         """Register a Dash callback whose ``Output`` is an image's ``src``.
@@ -191,6 +195,20 @@ class DynamicImages:
             ``"brush-x"``, ``"brush-y"``), in data coordinates.
         :param alt: the image's ``alt`` text, or a template over the
             generator's parameter names (``"Line to ({x}, {y})"``).
+        :param export: formats the picture may also be downloaded as, from
+            ``"png"``, ``"svg"``, ``"pdf"``, ``"jpeg"``, ``"webp"`` (and
+            ``"avif"`` where Pillow has it); the image's ``data-export``
+            property holds their URLs for the current values, and a
+            "Download picture" control on the picture offers them.
+        :param export_scale: PNG, JPEG, WebP and AVIF downloads are drawn this
+            many times larger (a matplotlib figure at its dpi times this; a
+            generator that takes ``scale`` gets it multiplied); other
+            pictures at their own size.
+        :param filename: the download's file name (the extension is added):
+            text, or a template over the generator's parameter names
+            (``"chart-{x}-{y}"``); by default the picture's name.
+        :param export_button: show the built-in download control;
+            ``False``: only the ``data-export`` property.
         :param encoder_options: passed to Pillow's ``Image.save``
             (``quality``, ``compress_level``, ``lossless``, ...).
         """
@@ -206,12 +224,16 @@ class DynamicImages:
             prevent_initial_call=prevent_initial_call,
             events=events,
             alt=alt,
+            export_button=export_button,
             format=format,
             deterministic=deterministic,
             max_age=max_age,
             public=public,
             version=version,
             cache_timeout=cache_timeout,
+            export=export,
+            export_scale=export_scale,
+            filename=filename,
             **encoder_options,
         )
 
@@ -229,6 +251,7 @@ class DynamicImages:
         prevent_initial_call: bool | None = None,
         events: t.Sequence[str] = (),
         alt: str | None = None,
+        export_button: bool = True,
         **options: t.Any,
     ) -> t.Callable[[F], F]:
         """Check an image callback and record it (the path behind
@@ -270,6 +293,7 @@ class DynamicImages:
                 allow_none=allow_none,
                 prevent_initial_call=prevent_initial_call,
                 alt=alt,
+                export_button=export_button,
             )
             for state in self._states:
                 if dash_app is not None and state.hosts(dash_app):
@@ -362,6 +386,9 @@ class DynamicImages:
         public: bool = False,
         version: str | None = None,
         cache_timeout: int | t.Literal[False] | None = None,
+        export: t.Sequence[str] = (),
+        export_scale: float = 1,
+        filename: str | None = None,
         **encoder_options: t.Any,
     ) -> t.Callable[[F], F]:
         """Register a plain Flask generator, called with keyword arguments.
@@ -396,6 +423,9 @@ class DynamicImages:
                 public=public,
                 version=version,
                 cache_timeout=cache_timeout,
+                export=tuple(export) if not isinstance(export, str) else export,
+                export_scale=export_scale,
+                filename=filename,
                 **encoder_options,
             )
             for known in self.dash_callbacks:
@@ -426,6 +456,7 @@ class DynamicImages:
         spec_options = {k: options.pop(k) for k in SPEC_OPTIONS if k in options}
         return ImageSpec(
             guid=make_guid(function, key, name),
+            name=name,
             function=function,
             label=_label(function),
             params=tuple(params),

@@ -40,6 +40,8 @@ class DashCallback:
     :param prevent_initial_call: passed on to Dash.
     :param alt: the image's ``alt`` text, or a template over the generator's
         parameter names (``"Line to ({x}, {y})"``); ``None``: left as it is.
+    :param export_button: with ``export=``, the picture shows the built-in
+        download control.
     """
 
     spec: ImageSpec
@@ -50,6 +52,7 @@ class DashCallback:
     allow_none: bool
     prevent_initial_call: bool | None
     alt: str | None = None
+    export_button: bool = True
 
     def target(self) -> t.Any:
         """The one Dash app it is for (``None``: every Dash app)."""
@@ -71,6 +74,7 @@ class DashCallback:
             and (self.clientside, self.allow_none, self.prevent_initial_call)
             == (other.clientside, other.allow_none, other.prevent_initial_call)
             and self.alt == other.alt
+            and self.export_button == other.export_button
         )
 
     def is_for(self, dash_app: object) -> bool:

@@ -15,7 +15,8 @@ import typing as t
 from werkzeug.http import quote_etag
 
 from ..exceptions import RegistrationError
-from . import render, sizes, urls, vector
+from . import export as downloads
+from . import render, sizes, templates, urls, vector
 
 __all__ = [
     "ImageSpec",
@@ -51,12 +52,23 @@ SPEC_OPTIONS = frozenset(
         "responsive",
         "allow_none",
         "events",
+        "export",
+        "export_scale",
+        "filename",
     }
 )
 
 #: The options only Dash image callbacks take.
 DASH_OPTIONS = frozenset(
-    {"clientside", "hidpi", "responsive", "allow_none", "events", "alt"}
+    {
+        "clientside",
+        "hidpi",
+        "responsive",
+        "allow_none",
+        "events",
+        "alt",
+        "export_button",
+    }
 )
 
 #: The pointer events an image may report (``events=``): at most one brush.
@@ -94,6 +106,12 @@ class ImageSpec:
         the generator (by default the picture is left as it is).
     :param events: the pointer events its image reports (:data:`EVENTS`);
         with any, each picture carries its coordinate map.
+    :param export: the formats its picture may also be downloaded as
+        (:data:`.export.EXPORTS`).
+    :param export_scale: how many times larger raster downloads are drawn.
+    :param filename: the download's file name, or a template over the
+        parameter names; ``None``: the picture's name.
+    :param name: the ``name=`` it was given, if any (then its guid).
     """
 
     guid: str
@@ -113,6 +131,10 @@ class ImageSpec:
     responsive: bool = False
     allow_none: bool = False
     events: tuple[str, ...] = ()
+    export: tuple[str, ...] = ()
+    export_scale: float = 1
+    filename: str | None = None
+    name: str | None = None
 
     def __post_init__(self) -> None:
         if self.format != AUTO and self.format not in render.available_formats():
@@ -159,6 +181,14 @@ class ImageSpec:
                 " (with hidpi=True, 'scale' is taken; with responsive=True,"
                 " 'width' and 'height')"
             )
+        downloads.check_options(
+            self.export,
+            self.export_scale,
+            self.filename,
+            self.params,
+            self.label,
+            _return_annotation(self.function),
+        )
         for param in self.params:
             if param in urls.RESERVED:
                 raise RegistrationError(
@@ -184,6 +214,19 @@ class ImageSpec:
                 f" {', '.join(sorted(SPEC_OPTIONS))}, and for format="
                 f"{self.format!r} Pillow's {', '.join(sorted(known))}"
             )
+
+    def download_name(self, values: t.Mapping[str, t.Any]) -> str:
+        """The file name of a download for ``values``, without extension."""
+        return downloads.file_name(self._filename_parts, self._default_name, values)
+
+    @functools.cached_property
+    def _filename_parts(self) -> templates.Parts | None:
+        return None if self.filename is None else templates.parts(self.filename)
+
+    @functools.cached_property
+    def _default_name(self) -> str:
+        # name=..., or the function's own name rather than the digest.
+        return self.name or getattr(self.function, "__name__", "") or self.guid
 
     @property
     def extension(self) -> str:
@@ -262,6 +305,13 @@ class ImageSpec:
         extra = self._keyword_params
         positional = tuple(values[name] for name in self.value_params)
         return positional, {name: values[name] for name in extra}
+
+
+def _return_annotation(function: t.Callable[..., t.Any]) -> object:
+    try:
+        return inspect.signature(function).return_annotation
+    except (TypeError, ValueError):
+        return None
 
 
 def _is_seconds(value: object) -> bool:

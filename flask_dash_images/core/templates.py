@@ -53,7 +53,9 @@ def parts(template: str) -> Parts:
     ]
 
 
-def fill(template: Parts, values: t.Mapping[str, t.Any]) -> str:
+def fill(
+    template: t.Sequence[tuple[str, str | None]], values: t.Mapping[str, t.Any]
+) -> str:
     """The text of ``template`` for ``values`` (by parameter name)."""
     return "".join(
         literal + ("" if name is None else written(values[name]))
