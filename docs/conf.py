@@ -8,9 +8,8 @@ import sys
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from inventories import write_inventories  # noqa: E402
-
 from blinker import NamedSignal  # noqa: E402
+from inventories import write_inventories  # noqa: E402
 from sphinx.pycode import ModuleAnalyzer  # noqa: E402
 
 import flask_dash_images  # noqa: E402
@@ -52,7 +51,6 @@ autodoc_inherit_docstrings = False
 # packed here; the links still go to each project's real site.
 intersphinx_mapping = write_inventories(HERE / "_build" / "inventories")
 intersphinx_timeout = 1
-
 
 
 def public_bases(app, name, obj, options, bases):

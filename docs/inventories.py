@@ -25,6 +25,7 @@ Sphinx inventory (Dash) has its entries written by hand. ``make docs``
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import sys
 import zlib
@@ -72,7 +73,10 @@ def write_inventories(target: pathlib.Path) -> dict[str, tuple[str, str]]:
     mapping = {}
     for project, site in SITES.items():
         path = target / f"{project}.inv"
-        path.write_bytes(pack(project, read_entries(project)))
+        # Whole or not at all: builds may run side by side (the test suite's).
+        partial = path.with_name(f"{path.name}.{os.getpid()}")
+        partial.write_bytes(pack(project, read_entries(project)))
+        os.replace(partial, path)
         mapping[project] = (site, str(path))
     return mapping
 
