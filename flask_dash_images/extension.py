@@ -49,7 +49,8 @@ class DynamicImages:
     whose Flask server has this instance set up, ``image_callback(dash_app,
     ...)`` to that Dash app only.
 
-    :param app: a Flask app (a Dash app's ``server``) to set up at once.
+    :param app: a :class:`~flask.Flask` app (a Dash app's ``server``) to
+        set up at once; or call :meth:`init_app` later, in an app factory.
     :param cache: a Flask-Caching ``Cache`` that keeps the pictures of
         deterministic generators (SimpleCache for one process, Redis to share
         between workers and hosts). It is set up on each app in
@@ -71,6 +72,11 @@ class DynamicImages:
         """Serve this instance's generators on ``app``, and its image
         callbacks in the Dash apps on ``app`` (made before or after this).
 
+        Sets the defaults of the ``DASH_IMAGES_*`` configuration keys and
+        reads them; keys changed after this are read again at the app's
+        first request.
+
+        :param app: a :class:`~flask.Flask` app (a Dash app's ``server``).
         :raises ConfigurationError: ``app`` is already set up, or is not a
             Flask app, or its configuration is wrong.
         """
@@ -166,7 +172,8 @@ class DynamicImages:
         :param inputs_and_states: ``Input`` and ``State`` dependencies.
         :param name: a stable name for the URL instead of the derived id.
         :param format: ``"png"``, ``"jpeg"``, ``"webp"``, ``"gif"``,
-            ``"avif"`` (where Pillow has it) or ``"auto"`` (from the
+            ``"avif"`` (where Pillow has it), ``"svg"`` (a matplotlib
+            figure as vectors, or SVG text) or ``"auto"`` (from the
             request's Accept header).
         :param deterministic: the picture depends only on the inputs; then
             a revalidation is answered 304 without calling the generator, and

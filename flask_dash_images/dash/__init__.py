@@ -39,6 +39,14 @@ def image_callback(
     options of :meth:`DynamicImages.callback`. The callback is bound to this
     Dash app only, when it sets up.
 
+    :param dash_app: the :class:`~dash.Dash` app whose image it is.
+    :param output: ``Output(component_id, "src")``.
+    :param inputs_and_states: ``Input`` and ``State`` dependencies, whose
+        values reach the generator in order.
+    :param options: the options of :meth:`DynamicImages.callback`
+        (``name``, ``format``, ``deterministic``, ...).
+    :returns: a decorator that records the generator and returns it
+        unchanged.
     :raises ConfigurationError: the Dash app does not run on Flask, or has
         no server yet.
     """
