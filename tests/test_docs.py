@@ -177,7 +177,15 @@ def test_the_factory_reads_its_keys_from_the_environment(importable, monkeypatch
 
 @pytest.mark.parametrize(
     ("value", "read"),
-    [("4", 4), ("10.5", 10.5), ("true", True), ("null", None), ("v7", "v7")],
+    [
+        ("4", 4),
+        ("10.5", 10.5),
+        ("true", True),
+        ("null", None),
+        ("v7", "v7"),
+        ("12e4567", float("inf")),  # why the page says to quote such text
+        ('"12e4567"', "12e4567"),
+    ],
 )
 def test_prefixed_environment_values_read_as_the_page_says(value, read, monkeypatch):
     from flask import Flask
@@ -188,11 +196,11 @@ def test_prefixed_environment_values_read_as_the_page_says(value, read, monkeypa
     assert app.config["DASH_IMAGES_SOMETHING"] == read
 
 
-def test_a_numeric_version_from_the_environment_is_its_text(importable, monkeypatch):
+def test_a_quoted_version_from_the_environment_stays_text(importable, monkeypatch):
     importable("configuration.rst")
-    monkeypatch.setenv("FLASK_DASH_IMAGES_VERSION", "2024")
+    monkeypatch.setenv("FLASK_DASH_IMAGES_VERSION", '"12e4567"')
     server = importlib.import_module("factory").create_app()
-    assert server.extensions["dash_images"].version == "2024"
+    assert server.extensions["dash_images"].version == "12e4567"
 
 
 def test_every_configuration_key_has_an_entry():
