@@ -25,7 +25,7 @@ from flask_dash_images import ConfigurationError, DynamicImages, RegistrationErr
 
 from .apps import render_jobs
 from .conftest import decode
-from .render_workers import render_workers, warm_up
+from .render_workers import render_workers, wait_until, warm_up
 
 #: Long enough that a test stuck on it fails instead of hanging.
 DEADLINE = 10
@@ -60,6 +60,7 @@ def pooled(images, app_factory):
     yield make
     for app in made:
         app.extensions["dash_images"].service.runner.close()
+    assert wait_until(lambda: not workers()), workers()
 
 
 def width(response):
@@ -297,6 +298,7 @@ def top_level(tmp_path, monkeypatch):
     finally:
         module.server.extensions["dash_images"].service.runner.close()
         del sys.modules["generators_at_top_level"]
+    assert wait_until(lambda: not workers()), workers()
 
 
 def drawn_by(response, height):
@@ -485,7 +487,7 @@ def alive(pid):
 SLOW_FORKSERVER = """
 import sys, time
 if any("multiprocessing.forkserver" in arg for arg in getattr(sys, "orig_argv", [])):
-    time.sleep(3)
+    time.sleep(2)
 """
 
 FIRST_RENDER = """
@@ -519,7 +521,7 @@ def test_the_first_render_is_answered_at_its_deadline_while_the_forkserver_start
     tmp_path,
 ):
     # The forkserver's start (it imports matplotlib) may take longer than the
-    # timeout on a busy machine; this one takes 3 s more.
+    # timeout on a busy machine; this one takes 2 s more.
     (tmp_path / "sitecustomize.py").write_text(SLOW_FORKSERVER)
     repo = pathlib.Path(__file__).parent.parent
     done = subprocess.run(
