@@ -132,8 +132,9 @@ class WorkerProcess:
         # The group is the worker's own (it made it at its start); if the
         # worker has not made it yet, no group has its pid and this does
         # nothing.
-        with contextlib.suppress(OSError):
-            os.killpg(self.pid, signal.SIGKILL)
+        if hasattr(os, "killpg"):  # not on Windows
+            with contextlib.suppress(OSError):
+                os.killpg(self.pid, signal.SIGKILL)
 
 
 def start(loading: Loading | None) -> WorkerProcess:
@@ -162,7 +163,8 @@ def _context() -> multiprocessing.context.BaseContext:
     with _context_lock:
         if _context_made is None:
             _context_made = _make_context()
-            os.register_at_fork(after_in_child=_forget_forkserver)
+            if hasattr(os, "register_at_fork"):  # not on Windows
+                os.register_at_fork(after_in_child=_forget_forkserver)
         return _context_made
 
 
@@ -226,11 +228,12 @@ def serve(conn: Connection, loading: Loading | None) -> None:
     """A worker's life: take jobs until told to stop or the server is gone."""
     global _in_worker
     _in_worker = True
-    own_group = True
-    try:
-        os.setpgid(0, 0)
-    except OSError:
-        own_group = False
+    own_group = hasattr(os, "setpgid")  # not on Windows
+    if own_group:
+        try:
+            os.setpgid(0, 0)
+        except OSError:
+            own_group = False
     # Ctrl-C and the server's own shutdown are the server's to handle.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # A server killed outright (gunicorn's graceful timeout, out of memory)

@@ -392,7 +392,7 @@ _watching = False
 
 def _watch_forks(pool: ProcessPool) -> None:
     global _watching
-    if not _watching:
+    if not _watching and hasattr(os, "register_at_fork"):  # not on Windows
         os.register_at_fork(after_in_child=_forget_pools)
         _watching = True
     _pools.add(pool)
