@@ -226,6 +226,18 @@ def test_the_factory_recipe_makes_apps_that_each_work(importable):
         assert decode(response.data).size == (100, 100)
 
 
+@pytest.fixture
+def page_registry():
+    """Dash's registry of pages is the process's; leave it as it was."""
+    from dash._pages import PAGE_REGISTRY
+
+    saved = dict(PAGE_REGISTRY)
+    yield
+    PAGE_REGISTRY.clear()
+    PAGE_REGISTRY.update(saved)
+
+
+@pytest.mark.usefixtures("page_registry")
 def test_the_multi_page_recipe_serves_its_page_picture(importable, tmp_path):
     importable("guides/dash-apps.rst")
     # "myapp/__init__.py and myapp/pages/__init__.py may be empty"

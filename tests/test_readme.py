@@ -6,10 +6,14 @@ snippets among them run in ``tests/test_docs.py`` with the docs'.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import re
 import subprocess
 import sys
+import typing as t
+from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from dash.exceptions import PreventUpdate
@@ -20,11 +24,52 @@ from .dash_browser import DashBrowser
 from .servers import unavailable
 
 README = doc_blocks.README
+QUICKSTART = doc_blocks.DOCS / "quickstart.rst"
 DOCS_SITE = "https://flask-dash-images.readthedocs.io/en/latest/"
+
+
+def examples() -> dict[str, str]:
+    """The Quick start's complete programs by file name: ``app.py`` (the
+    README's and the docs' Quickstart's, the same) and ``flask_app.py``
+    (the Quickstart's plain Flask app). Other test modules run them in
+    other deployments."""
+    return {**doc_blocks.files(QUICKSTART), **doc_blocks.files(README)}
+
+
+def load(tmp_path: Path, filename: str) -> t.Any:
+    """Import one of :func:`examples` from ``tmp_path`` under the name
+    ``readme_<stem>`` (forgotten again at once)."""
+    path = tmp_path / filename
+    path.write_text(examples()[filename], encoding="utf-8")
+    name = f"readme_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+class Images(HTMLParser):
+    """The ``src`` of every ``<img>`` of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.sources.extend(v for k, v in attrs if k == "src" and v)
 
 
 def test_the_readme_names_its_files():
     assert set(doc_blocks.files(README)) == {"app.py"}
+    # The README's Quick start is the docs' Quickstart's, word for word.
+    assert doc_blocks.files(README)["app.py"] == doc_blocks.files(QUICKSTART)["app.py"]
+    assert set(examples()) == {"app.py", "flask_app.py"}
 
 
 def test_the_readme_is_a_front_page():
@@ -75,17 +120,8 @@ def test_the_quick_start_runs_as_a_script_up_to_app_run(tmp_path):
     assert done.stdout.strip() == "run {'debug': True}"
 
 
-def test_the_quick_start_draws_its_line(tmp_path, monkeypatch):
-    doc_blocks.write_files(README, tmp_path)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    import importlib
-
-    sys.modules.pop("app", None)
-    try:
-        app = importlib.import_module("app").app
-    finally:
-        sys.modules.pop("app", None)
-    page = DashBrowser(app)
+def test_the_quick_start_draws_its_line(tmp_path):
+    page = DashBrowser(load(tmp_path, "app.py").app)
     url = page.update("picture.src", [120, 50])
     assert url == "/image_generator/line.png?x=120&y=50"
     response = page.get(url)
