@@ -8,9 +8,10 @@ thread-holding process copies its locks held, such as logging's).
 
 Each worker leads a process group of its own, so that the processes a
 generator starts (``subprocess.Popen``, ``os.fork()``) are stopped with it.
-It says that it has taken a job before it runs it: a worker that died
-while idle (killed from outside) is then known not to have run the job,
-which can go to another. The server notices a dead worker by its exit (the
+It counts the jobs it has taken, in memory shared with the server, before
+it runs each: a worker that died while idle (killed from outside) is then
+known not to have run the job, which can go to another, at no cost to a
+render (no message, no wake-up). The server notices a dead worker by its exit (the
 process sentinel), not by the end of its pipe, which a process the
 generator forked may hold open.
 """
@@ -44,18 +45,16 @@ __all__ = ["NAME", "WorkerProcess", "in_worker", "serve", "start"]
 
 #: The name of every render worker process (``multiprocessing``'s).
 NAME = "dash-images-render"
-#: A worker's word that it has taken a job, sent before it runs it.
-TAKEN = b"taken"
 #: What asks a worker to end.
 STOP = b"stop"
-
-_in_worker = False
 
 
 def in_worker() -> bool:
     """Whether this process is a render worker (where a render asked for,
-    by a module imported there, runs at once: a worker has no workers)."""
-    return _in_worker
+    by a module imported there, runs at once: a worker has no workers).
+    True from the worker's start on, while ``multiprocessing`` imports the
+    main script in it too."""
+    return multiprocessing.current_process().name == NAME
 
 
 class WorkerProcess:
@@ -65,13 +64,19 @@ class WorkerProcess:
     :param conn: the server's end of its pipe.
     """
 
-    __slots__ = ("conn", "process", "tasks")
+    __slots__ = ("_taken", "conn", "process", "tasks")
 
-    def __init__(self, process: BaseProcess, conn: Connection) -> None:
+    def __init__(self, process: BaseProcess, conn: Connection, taken: t.Any) -> None:
         self.process = process
         self.conn = conn
+        self._taken = taken
         #: Jobs sent to it.
         self.tasks = 0
+
+    @property
+    def taken(self) -> int:
+        """Jobs it has taken (so far as it got to say, before it died)."""
+        return int(self._taken.value)
 
     @property
     def pid(self) -> int:
@@ -146,12 +151,13 @@ def start(loading: Loading | None) -> WorkerProcess:
     """
     context = _context()
     ours, theirs = context.Pipe()
+    taken = context.RawValue("Q", 0)
     process = context.Process(  # type: ignore[attr-defined]
-        target=serve, args=(theirs, loading), name=NAME, daemon=True
+        target=serve, args=(theirs, taken, loading), name=NAME, daemon=True
     )
     process.start()
     theirs.close()
-    return WorkerProcess(process, ours)
+    return WorkerProcess(process, ours, taken)
 
 
 _context_made: multiprocessing.context.BaseContext | None = None
@@ -224,10 +230,8 @@ def _end_with(parent: BaseProcess, own_group: bool) -> None:
     os._exit(1)
 
 
-def serve(conn: Connection, loading: Loading | None) -> None:
+def serve(conn: Connection, taken: t.Any, loading: Loading | None) -> None:
     """A worker's life: take jobs until told to stop or the server is gone."""
-    global _in_worker
-    _in_worker = True
     own_group = hasattr(os, "setpgid")  # not on Windows
     if own_group:
         try:
@@ -247,11 +251,11 @@ def serve(conn: Connection, loading: Loading | None) -> None:
     while True:
         try:
             payload = conn.recv_bytes()
-            if payload == STOP:
-                return
-            conn.send_bytes(TAKEN)
         except (EOFError, OSError):
             return
+        if payload == STOP:
+            return
+        taken.value += 1
         reply: tuple[t.Any, ...]
         try:
             job = _job(payload, functions, loading)

@@ -44,7 +44,7 @@ from werkzeug.exceptions import abort
 from ..exceptions import RenderBusy
 from .jobs import Job, Result, run_job
 from .references import Loading, by_name, check_sendable, reference_for
-from .worker_process import NAME, TAKEN, WorkerProcess, in_worker, start
+from .worker_process import NAME, WorkerProcess, in_worker, start
 
 __all__ = [
     "InThread",
@@ -277,14 +277,12 @@ class ProcessPool:
         self, worker: WorkerProcess, payload: bytes, deadline: float | None
     ) -> tuple[t.Any, ...]:
         worker.tasks += 1
-        taken = False
         try:
             if worker.send(payload):
-                while (message := worker.receive(deadline)) is not None:
-                    if taken:
-                        self._give(worker)
-                        return t.cast(tuple[t.Any, ...], pickle.loads(message))
-                    taken = message == TAKEN
+                message = worker.receive(deadline)
+                if message is not None:
+                    self._give(worker)
+                    return t.cast(tuple[t.Any, ...], pickle.loads(message))
         except TimeoutError:
             self._discard(worker, kill=True)
             raise timed_out(t.cast(float, self.timeout)) from None
@@ -293,7 +291,7 @@ class ProcessPool:
             raise
         how = worker.describe_exit()
         self._discard(worker, kill=True)
-        if not taken:
+        if worker.taken < worker.tasks:
             raise _NotTaken(how)
         raise WorkerDied(f"the render worker process died ({how})")
 
@@ -360,7 +358,9 @@ class ProcessPool:
             worker.stop(kill=False)  # the pool was closed meanwhile
 
     def _give(self, worker: WorkerProcess) -> None:
-        if worker.tasks >= self.max_tasks or not worker.alive():
+        # Alive a moment ago (it answered): a death meanwhile is found when
+        # the worker is next taken, or costs nothing (a job not taken goes on).
+        if worker.tasks >= self.max_tasks:
             self._discard(worker, kill=False)
             return
         with self._lock:
