@@ -22,6 +22,7 @@ import contextlib
 import importlib
 import importlib.util
 import inspect
+import os
 import pickle
 import sys
 import types
@@ -140,9 +141,9 @@ def reference_for(function: t.Callable[..., t.Any]) -> Reference:
 
 def _source_path(function: object, module: types.ModuleType | None) -> str | None:
     code = getattr(function, "__code__", None)
-    if code is not None:
-        return t.cast(str, code.co_filename)
-    return getattr(module, "__file__", None)
+    path = code.co_filename if code is not None else getattr(module, "__file__", None)
+    # Code typed at a prompt or run by ``python -c`` has a name, not a file.
+    return path if isinstance(path, str) and os.path.isfile(path) else None
 
 
 def _same_definition(found: object, function: object) -> bool:
@@ -180,15 +181,17 @@ def resolve(reference: Reference, loading: Loading | None = None) -> t.Any:
 def _module(reference: Reference, loading: Loading) -> types.ModuleType:
     name = reference.module
     if name == _MAIN:
-        main = sys.modules.get(_MAIN)
-        if main is not None and hasattr(main, reference.qualname.split(".")[0]):
-            return main
+        first = reference.qualname.split(".")[0]
+        for main in (sys.modules.get(_MAIN), sys.modules.get(_MP_MAIN)):
+            if main is not None and hasattr(main, first):
+                return main
         # The script is not this process's main module: run it as
         # multiprocessing would, without its ``if __name__ == "__main__":``.
         name = _MP_MAIN
-    module = sys.modules.get(name)
-    if module is not None:
-        return module
+    else:
+        module = sys.modules.get(name)
+        if module is not None:
+            return module
     with loading():
         if name != _MP_MAIN:
             try:
@@ -197,7 +200,11 @@ def _module(reference: Reference, loading: Loading) -> types.ModuleType:
                 if reference.path is None or not _is_missing(error, name):
                     raise
         if reference.path is None:
-            raise ImportError(f"cannot find the module {reference.module!r}")
+            raise ImportError(
+                f"cannot import {reference.module}.{reference.qualname} in a worker"
+                " process: its module has no file (code typed at a prompt, or"
+                " run by python -c)"
+            )
         return _load(name, reference.path)
 
 
