@@ -28,7 +28,7 @@ import sys
 import types
 import typing as t
 
-__all__ = ["Reference", "check_sendable", "reference_for", "resolve"]
+__all__ = ["Reference", "by_name", "check_sendable", "reference_for", "resolve"]
 
 #: How a worker process imports a generator's module: a context manager
 #: entered around the import (the Flask adapter keeps Dash's page modules
