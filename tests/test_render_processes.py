@@ -208,7 +208,8 @@ def test_a_lambda_is_refused_where_renders_run_in_processes(images, app_factory)
 def test_a_closure_decorated_after_set_up_is_refused_at_decoration(
     images, app_factory, dash_factory
 ):
-    app_factory(DASH_IMAGES_RENDER_PROCESSES=1)
+    # Kept: an app thrown away is no longer set up, and checks nothing.
+    app = app_factory(DASH_IMAGES_RENDER_PROCESSES=1)
 
     def inner(n):
         return Image.new("L", (n, n))
@@ -222,6 +223,7 @@ def test_a_closure_decorated_after_set_up_is_refused_at_decoration(
     with pytest.raises(RegistrationError, match="DASH_IMAGES_RENDER_PROCESSES"):
         images.callback(Output("img", "src"), Input("n", "value"))(inner)
     assert len(images.registry) == 0
+    assert app.extensions["dash_images"].processes == 1
 
 
 TOP_LEVEL = """
@@ -345,7 +347,8 @@ def timed(function):
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="code.co_qualname")
 def test_a_decorators_wrapper_under_the_image_decorator_is_refused(images, app_factory):
-    app_factory(DASH_IMAGES_RENDER_PROCESSES=1)
+    # Kept: an app thrown away is no longer set up, and checks nothing.
+    app = app_factory(DASH_IMAGES_RENDER_PROCESSES=1)
     with pytest.raises(RegistrationError) as error:
         images.generator(name="timed")(timed(render_jobs.square))
     assert str(error.value).endswith(
@@ -354,6 +357,7 @@ def test_a_decorators_wrapper_under_the_image_decorator_is_refused(images, app_f
         " it by; apply that decorator above the image decorator, or define the"
         " generator at a module's top level"
     )
+    assert app.extensions["dash_images"].processes == 1
 
 
 # -- in the request's thread ---------------------------------------------------------
