@@ -205,13 +205,19 @@ class AppState:
         :param rule: the rule of the picture route that matched (see
             :func:`picture_rule`): the root's, or a Dash app's.
 
+        ``<guid>.map`` asks for the coordinate map of a picture with
+        ``events``: its query is read, and its signature checked, as the
+        picture's.
+
         :raises UnknownImage: no such picture here.
         :raises QueryTooLong: the query is over the configured length.
         :raises BadSignature: the URL's signature is missing, wrong or expired.
         :raises BadParameter: the values are missing, unknown or malformed.
         """
         spec = self.pictures.get(rule, _NOTHING).get(guid)
-        if spec is None or spec.extension != ext:
+        if spec is None or not (
+            ext == spec.extension or (ext == urls.MAP_EXTENSION and spec.events)
+        ):
             raise UnknownImage("no such image")
         if len(query_string) > self.max_url_length:
             raise QueryTooLong(f"the query is longer than {self.max_url_length} bytes")

@@ -24,14 +24,16 @@ from werkzeug.http import is_resource_modified
 from werkzeug.routing import PathConverter
 from werkzeug.wrappers import Response as BaseResponse
 
-from .core import render, urls
+from .core import coordinates, render, urls
 from .core.logs import describe
-from .exceptions import GeneratorFailed, UnknownImage
+from .core.service import map_key
+from .exceptions import BadParameter, GeneratorFailed, UnknownImage
 from .state import EXTENSION_KEY
 
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
+    from .core.registry import ImageSpec
     from .core.service import Picture
     from .state import AppState
 
@@ -49,7 +51,8 @@ ROUTE = urls.ROUTE
 #: The request environ's key under which a failed picture's error is left
 #: (the generator's exception, or the 4xx): the debug probe reads it.
 FAILURE = "flask_dash_images.failure"
-#: The response header with a picture's coordinate map (``events=``).
+#: The response header with a picture's coordinate map (``events=``), or
+#: the map's id when it is larger than a header should be.
 MAP_HEADER = "X-Dash-Images-Map"
 _ANYTHING = "dash_images_anything"
 
@@ -116,9 +119,14 @@ def _serve(guid: str, ext: str) -> Response:
     environ = request.environ
     # What request.query_string is, without its cached property's cost.
     query_string = environ.get("QUERY_STRING", "").encode("latin-1")
+    found_id = None
+    if ext == urls.MAP_EXTENSION:  # the picture's query, and the map named
+        query_string, found_id = urls.split_map(query_string)
     # The rule is "<prefix>image_generator/<guid>.<ext>": this prefix's
     # pictures only, whichever of two rules for one path matched.
     spec, values, version = state.read_url(guid, ext, query_string, rule.rule)
+    if ext == urls.MAP_EXTENSION:
+        return _serve_map(state, spec, values, version, found_id)
     fmt = (
         render.negotiate(request.accept_mimetypes)
         if spec.format == "auto"
@@ -140,17 +148,91 @@ def _serve(guid: str, ext: str) -> Response:
     picture = state.service.picture(
         spec, values, fmt, key, store=current and spec.cached
     )
+    if picture.map is not None and current and not (picture.hit or picture.shared):
+        _keep_map(state, spec, picture.map, key)
     if etag is None:
         etag = hashlib.blake2b(picture.data, digest_size=16).hexdigest()
         if _not_modified(environ, etag):
             return Response(status=304, headers=spec.headers(etag, current))
     headers = spec.headers(etag, current)
-    headers.append(("Server-Timing", _server_timing(picture)))
+    timing = _server_timing(picture)
     if picture.map is not None:
-        # How its pixels stand for data: the page script reads it from this
-        # very response (in the browser's cache) when someone points at it.
-        headers.append((MAP_HEADER, picture.map))
+        # How its pixels stand for data, for the page script when someone
+        # points at it: from this very response in the browser's cache (a
+        # small map), or at the map URL, naming the map by its id (which the
+        # page also finds in the browser's resource timing; so does a small
+        # map when the response varies on Accept and cannot be read back).
+        said = coordinates.header_value(picture.map)
+        found_id = coordinates.map_id(picture.map)
+        headers.append((MAP_HEADER, found_id if spec.format == "auto" else said))
+        timing += f', map;desc="{_quoted(said if spec.format == "auto" else found_id)}"'
+    headers.append(("Server-Timing", timing))
     return Response(picture.data, mimetype=fmt.mimetype, headers=headers)
+
+
+def _keep_map(state: AppState, spec: ImageSpec, found: str, key: str | None) -> None:
+    """Keep a picture's map for map requests: a deterministic one's always
+    (under its format-free key), another's where the page may ask for it
+    (a map too large for the header, or a response it cannot read back)."""
+    if key is not None:
+        state.service.keep_map(spec, found, _format_free(key))
+    elif len(found) > coordinates.HEADER_LIMIT or spec.format == "auto":
+        state.service.keep_map(spec, found)
+
+
+def _format_free(key: str) -> str:
+    # "<guid>.<format>?<canonical>" -> "<guid>.map?<canonical>": the map of
+    # every raster encoding of one figure is the same.
+    name, _, canonical = key.partition("?")
+    return f"{name.rpartition('.')[0]}.{urls.MAP_EXTENSION}?{canonical}"
+
+
+def _serve_map(
+    state: AppState,
+    spec: ImageSpec,
+    values: dict[str, t.Any],
+    version: str | None,
+    found_id: str | None,
+) -> Response:
+    """A map request: the coordinate map of the picture for these values,
+    drawn but never encoded. The page names the map it saw (``_map=<id>``,
+    in the URL, so that caches keep each map apart): any other is no map of
+    this URL (404), and a non-deterministic picture's must be named (400),
+    for a new drawing of it may be another picture."""
+    current = version == state.version_for(spec)
+    # The map of a raster picture is the same in any raster format.
+    fmt = render.FORMATS["png" if spec.format == "auto" else spec.format]
+    if spec.deterministic:
+        canonical = urls.encode_query(list(values), list(values.values()), version)
+        key = f"{spec.guid}.{urls.MAP_EXTENSION}?{canonical}"
+        store = current and spec.cached
+    elif found_id is None:
+        raise BadParameter(
+            f"name the map of the picture shown ({urls.MAP}=<its id>): a new"
+            " drawing of a non-deterministic picture may be another"
+        )
+    else:
+        key = map_key(spec.guid, found_id)
+        store = current and spec.cache_timeout is not False
+    answer = state.service.coordinate_map(spec, values, fmt, key, store)
+    assert answer.map is not None  # a picture with events has a map
+    etag = coordinates.map_id(answer.map)
+    if found_id is not None and found_id != etag:
+        raise UnknownImage("the picture drawn now has another map")
+    headers = [
+        (name, value)
+        for name, value in spec.headers(etag, current)
+        if name not in ("Vary", "Content-Security-Policy")
+    ]
+    if _not_modified(request.environ, etag):
+        return Response(status=304, headers=headers)
+    headers.append(("Server-Timing", _server_timing(answer)))
+    return Response(answer.map, mimetype="application/json", headers=headers)
+
+
+def _quoted(text: str) -> str:
+    # The inside of an HTTP quoted-string.
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _not_modified(environ: WSGIEnvironment, etag: str) -> bool:

@@ -122,6 +122,11 @@ function __response(answer) {
     json: function () { return Promise.resolve(JSON.parse(answer.body)); }
   };
 }
+// Resource timing: the entries the test adds (no PerformanceObserver).
+var __entries = [];
+window.performance = {getEntriesByName: function (name) {
+  return __entries.filter(function (e) { return e.name === name; });
+}};
 var __setProps = [];
 window.dash_clientside = {set_props: function (id, props) {
   __setProps.push([id, props]);
@@ -209,6 +214,12 @@ class EventsPage:
         answer = {"status": status, "headers": dict(headers or {}), "body": _js(body)}
         where = ("cache:" if cached else "net:") + url
         self.v8.eval(f"__answers[{_js(where)}] = {_js(answer)}")
+
+    def timing(self, url: str, said: str) -> None:
+        """The browser's resource timing for ``url``: its Server-Timing
+        said ``map;desc=<said>``."""
+        entry = {"name": url, "serverTiming": [{"name": "map", "description": said}]}
+        self.v8.eval(f"__entries.push({_js(entry)})")
 
     def dispatch(
         self, kind: str, dom_id: str | None, x: float, y: float, button: int = 0

@@ -215,6 +215,21 @@ def odd_size_and_dpi():
     return fig
 
 
+@figure()
+def toolkit_axes():
+    # mpl_toolkits' own axes classes: mapped where their transforms are
+    # matplotlib's (checked as the map is made).
+    from mpl_toolkits import axisartist
+    from mpl_toolkits.axes_grid1 import ImageGrid
+
+    fig = Figure(figsize=(6, 4), dpi=100)
+    grid = ImageGrid(fig, 121, nrows_ncols=(2, 2), axes_pad=0.1)
+    for i, ax in enumerate(grid):
+        ax.imshow(np.arange(6).reshape(2, 3) * i, extent=(i, i + 3, 0, 2))
+    fig.add_subplot(122, axes_class=axisartist.Axes).set_xlim(-1, 1)
+    return fig
+
+
 @functools.cache
 def drawn(name: str, fmt: str = "png") -> tuple[Figure, str, dict[str, t.Any]]:
     """The figure drawn as the server draws it, and its map."""

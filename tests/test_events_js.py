@@ -224,10 +224,10 @@ def shown(found, events=("click", "dblclick", "hover", "brush"), size=None):
     return page
 
 
-def client(fig, x, y):
+def client(fig, x, y, axes=0):
     """The client position of the data point (x, y) of the picture shown at
     (10, 20) at its natural size."""
-    px, py = at_data(fig, x, y)
+    px, py = at_data(fig, x, y, axes)
     return 10 + px, 20 + py
 
 
@@ -309,3 +309,112 @@ def test_pictures_that_report_no_events_are_left_alone():
     page.dispatch("click", "img", *client(fig, 50, 2))
     page.advance(1000)
     assert page.reported() == [] and page.requests() == []
+
+
+# -- where the page gets the map -----------------------------------------------
+
+
+def big_map():
+    """A 2 x 4 grid's map: larger than a header carries."""
+    fig = Figure(figsize=(6, 4), dpi=100)
+    for i, ax in enumerate(fig.subplots(2, 4).flat):
+        ax.set_xlim(i, i + 1)
+    fig, found = drawn(fig)
+    text = json.dumps(found)
+    assert len(coordinates.encode_with_map(fig, PNG, {})[1]) > coordinates.HEADER_LIMIT
+    return fig, found, coordinates.map_id(text)
+
+
+def clicked(page, fig, axes=5):
+    ax = fig.axes[axes]
+    x, y = sum(ax.get_xlim()) / 2, sum(ax.get_ylim()) / 2
+    page.dispatch("click", "img", *client(fig, x, y, axes))
+    return page.reported()
+
+
+def test_a_map_named_in_the_header_is_asked_for_at_the_map_url_by_its_id():
+    fig, found, named = big_map()
+    page = EventsPage({"pic": ["click"]})
+    page.image("img", SRC, (10, 20, found["w"], found["h"]))
+    page.answer(SRC, cached=True, headers={"X-Dash-Images-Map": named})
+    page.answer(f"{MAP_SRC}&_map={named}", body=found)
+    ((_, props),) = clicked(page, fig)
+    assert props["data-click"]["axes"] == 5
+    assert props["data-click"]["x"] == pytest.approx(5.5)
+    assert page.requests() == [
+        {"url": SRC, "cache": "only-if-cached", "headers": {}},
+        {"url": f"{MAP_SRC}&_map={named}", "cache": "default", "headers": {}},
+    ]
+
+
+def test_without_the_response_the_map_comes_from_resource_timing():
+    # format="auto": the response varies on Accept, the cache cannot give it
+    # back; its Server-Timing carried the (small) map.
+    fig, found = line()
+    page = EventsPage({"pic": ["click"]})
+    page.image("img", SRC, (10, 20, found["w"], found["h"]))
+    page.timing(SRC, json.dumps(found))
+    page.dispatch("click", "img", *client(fig, 50, 2))
+    assert page.reported()[0][1]["data-click"]["x"] == pytest.approx(50)
+    assert page.requests() == []
+
+
+def test_an_id_from_resource_timing_names_the_map_asked_for():
+    fig, found, named = big_map()
+    page = EventsPage({"pic": ["click"]})
+    page.image("img", SRC, (10, 20, found["w"], found["h"]))
+    page.timing(SRC, named)
+    page.answer(f"{MAP_SRC}&_map={named}", body=found)
+    assert clicked(page, fig)[0][1]["data-click"]["axes"] == 5
+    assert page.requests()[-1]["url"] == f"{MAP_SRC}&_map={named}"
+
+
+@pytest.mark.parametrize("status", [400, 404, 503])
+def test_no_map_no_event(status):
+    fig, found, _ = big_map()
+    page = EventsPage({"pic": ["click"]})
+    page.image("img", SRC, (10, 20, found["w"], found["h"]))
+    page.answer(MAP_SRC, status=status, body=found)
+    assert clicked(page, fig) == []
+    # Nothing named: the map URL alone (the server decides for a
+    # deterministic picture, and refuses for another).
+    assert page.requests()[-1] == {"url": MAP_SRC, "cache": "default", "headers": {}}
+
+
+@pytest.mark.parametrize(
+    ("url", "named", "map_url"),
+    [
+        ("/image_generator/pic.png?n=1", None, "/image_generator/pic.map?n=1"),
+        (
+            "/image_generator/pic.png?n=1",
+            "ab12",
+            "/image_generator/pic.map?n=1&_map=ab12",
+        ),
+        (
+            "http://h:8050/app/image_generator/a.b.webp?x=1.5&y=%22a.b%22&_sig=x.y",
+            "0f",
+            "http://h:8050/app/image_generator/a.b.map?x=1.5&y=%22a.b%22&_sig=x.y&_map=0f",
+        ),
+        ("/image_generator/pic.auto", "ab", "/image_generator/pic.map?_map=ab"),
+    ],
+)
+def test_the_map_url_is_the_pictures_with_map_for_its_extension(
+    maths, url, named, map_url
+):
+    call = f"window.dashImagesEvents.mapUrl({json.dumps(url)}, {json.dumps(named)})"
+    assert maths.eval(call) == map_url
+
+
+def test_an_auto_picture_is_never_read_back_from_the_browsers_cache():
+    # It varies on Accept: a fetch never matches (and each miss is a
+    # console error); what it said comes from resource timing, or nothing.
+    fig, found, named = big_map()
+    auto = "/image_generator/pic.auto?n=1"
+    page = EventsPage({"pic": ["click"]})
+    page.image("img", auto, (10, 20, found["w"], found["h"]))
+    page.timing(auto, named)
+    page.answer(f"/image_generator/pic.map?n=1&_map={named}", body=found)
+    assert clicked(page, fig)[0][1]["data-click"]["axes"] == 5
+    assert [r["url"] for r in page.requests()] == [
+        f"/image_generator/pic.map?n=1&_map={named}"
+    ]

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..exceptions import GeneratorFailed, RenderBusy
 from ..signals import image_failed, image_rendered, render_abandoned
-from . import render
+from . import coordinates, render, urls
 from .flight import RenderSlots, SingleFlight
 from .logs import describe
 from .workers import InThread, Job
@@ -28,7 +28,7 @@ if t.TYPE_CHECKING:
     from .registry import ImageSpec
     from .workers import Runner
 
-__all__ = ["Picture", "RenderService", "cache_key"]
+__all__ = ["Picture", "RenderService", "cache_key", "map_key"]
 
 
 class Picture(t.NamedTuple):
@@ -36,7 +36,7 @@ class Picture(t.NamedTuple):
 
     :param data: the encoded bytes.
     :param timings: ``(step, seconds)`` for each step taken: ``cache`` (the
-        lookup), ``generator``, ``encode``.
+        lookup), ``generator``, ``encode`` (or ``draw``, for a map alone).
     :param hit: it came from the server cache.
     :param shared: another request's render, done at the same time, made it.
     :param map: its coordinate map (JSON), for a generator with ``events``.
@@ -175,12 +175,64 @@ class RenderService:
             )
         return picture
 
+    def coordinate_map(
+        self,
+        spec: ImageSpec,
+        values: t.Mapping[str, t.Any],
+        fmt: render.Format,
+        key: str | None,
+        store: bool,
+    ) -> Picture:
+        """The coordinate map of ``spec``'s picture for ``values`` (its
+        ``map``), drawn as ``fmt`` draws but not encoded (``data`` is empty):
+        what a map request answers.
+
+        :param key: where the server cache keeps it: a deterministic
+            picture's format-free key, else :func:`map_key` of the map the
+            page names (``None``: no lookup).
+        :param store: the server cache may serve and keep it.
+        :raises: as :meth:`picture`.
+        """
+        cache = self.cache if store else None
+        lookup: tuple[tuple[str, float], ...] = ()
+        if cache is not None and key is not None:
+            started = time.perf_counter()
+            kept = cache.get(cache_key(self.namespace, key))
+            lookup = (("cache", time.perf_counter() - started),)
+            if isinstance(kept, tuple):
+                return Picture(b"", lookup, hit=True, map=kept[1])
+        if spec.deterministic and key is not None:
+            picture, ran = self._flight.run(
+                key, lambda: self._render(spec, values, fmt, lookup, map_only=True)
+            )
+            if not ran:
+                return picture._replace(shared=True)
+        else:
+            picture = self._render(spec, values, fmt, lookup, map_only=True)
+        if cache is not None and picture.map is not None:
+            self.keep_map(spec, picture.map, key if spec.deterministic else None)
+        return picture
+
+    def keep_map(self, spec: ImageSpec, found: str, key: str | None = None) -> None:
+        """Keep a picture's coordinate map in the server cache for map
+        requests: under ``key``, a deterministic picture's format-free key
+        (the URL decides the map), else under :func:`map_key` (the page names
+        the map it saw)."""
+        if self.cache is None or spec.cache_timeout is False:
+            return
+        stored = map_key(spec.guid, coordinates.map_id(found)) if key is None else key
+        # As a picture with its map is kept, without the picture.
+        self.cache.set(
+            cache_key(self.namespace, stored), (b"", found), spec.cache_timeout
+        )
+
     def _render(
         self,
         spec: ImageSpec,
         values: t.Mapping[str, t.Any],
         fmt: render.Format,
         timings: tuple[tuple[str, float], ...],
+        map_only: bool = False,
     ) -> Picture:
         args, kwargs = spec.arguments(values)
         job = Job(
@@ -188,7 +240,7 @@ class RenderService:
             args,
             kwargs,
             fmt.name,
-            spec.encoder_options,
+            {coordinates.MAP_ONLY: True} if map_only else spec.encoder_options,
             self.max_pixels,
             coordinates=bool(spec.events),
         )
@@ -208,7 +260,7 @@ class RenderService:
                 "Image generator %s failed\n%s", spec.label, describe(error)
             )
             raise GeneratorFailed(spec.label) from error
-        steps = (("generator", drawing), ("encode", encoding))
+        steps = (("generator", drawing), ("draw" if map_only else "encode", encoding))
         return Picture(data, (*timings, *steps), map=found)
 
 
@@ -254,6 +306,12 @@ class _Lease:
                 running=running,
                 healthy=slots.healthy,
             )
+
+
+def map_key(guid: str, found_id: str) -> str:
+    """The key of a map by its id (:func:`.coordinates.map_id`): a
+    non-deterministic picture's map, which the page names."""
+    return f"{guid}.{urls.MAP_EXTENSION}#{found_id}"
 
 
 def cache_key(namespace: str, key: str) -> str:

@@ -20,12 +20,15 @@ from . import codec
 
 __all__ = [
     "BLUEPRINT",
+    "MAP",
+    "MAP_EXTENSION",
     "ROUTE",
     "SIGNATURE",
     "VERSION",
     "RESERVED",
     "encode_query",
     "decode_query",
+    "split_map",
     "split_signature",
     "make_signer",
     "signature_for",
@@ -36,10 +39,15 @@ __all__ = [
 #: blueprint that serves it there.
 ROUTE = "/image_generator/"
 BLUEPRINT = "dash_images"
+#: The extension of a map request: ``<guid>.map?<the picture's query>``
+#: asks for the coordinate map of the picture ``<guid>.<format>?<query>``;
+#: ``&_map=<id>`` after it names the map the page saw (see :func:`split_map`).
+MAP_EXTENSION = "map"
+MAP = "_map"
 
 SIGNATURE = "_sig"
 VERSION = "_v"
-RESERVED = frozenset({SIGNATURE, VERSION})
+RESERVED = frozenset({SIGNATURE, VERSION, MAP})
 
 # quote() keeps A-Z a-z 0-9 - _ . ~ and these; the clientside code writes the
 # same with encodeURIComponent. "," and ":" stay readable. "'" is escaped
@@ -50,6 +58,7 @@ _SAFE = "!*(),:"
 _UNQUOTED = re.compile(r"[A-Za-z0-9_.~!*(),:-]*")
 _BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
 # A signature is URL-safe base64; a timed one is "<timestamp>.<signature>".
+_MAP_TAIL = re.compile(rb"(?:^|&)_map=([0-9a-f]{1,64})$")
 _SIGNATURE_TAIL = re.compile(rb"(?:^|&)_sig=([A-Za-z0-9_\-.]*)$")
 
 
@@ -113,6 +122,15 @@ def decode_query(
         except ValueError:
             raise BadParameter(f"parameter {name!r} is not valid JSON") from None
     return values, version
+
+
+def split_map(query: bytes) -> tuple[bytes, str | None]:
+    """Split a map request's query into the picture's query (signature
+    included) and the id of the map it names, if any."""
+    match = _MAP_TAIL.search(query)
+    if match is None:
+        return query, None
+    return query[: match.start()], match.group(1).decode("ascii")
 
 
 def split_signature(query: bytes) -> tuple[bytes, bytes | None]:

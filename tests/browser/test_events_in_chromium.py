@@ -10,14 +10,16 @@ import math
 
 import numpy as np
 import pytest
-from dash import Input, Output, html
+from dash import Dash, Input, Output, html
+from flask import Flask
+from flask_caching import Cache
 from matplotlib.backend_bases import MouseEvent
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from flask_dash_images import Extent
+from flask_dash_images import DynamicImages, Extent
 
-from .helpers import wait_for_image
+from .helpers import page_log, wait_for_image
 
 pytestmark = pytest.mark.browser
 
@@ -462,3 +464,65 @@ def test_an_svg_text_picture_reports_no_event(
     page.mouse.click(*css_point(page, 0.1, 0.9))
     page.wait_for_timeout(300)
     assert page.inner_text("#out-data-click") in ("", "null")
+
+
+def test_an_auto_format_picture_is_drawn_once_and_its_own_map_used(
+    dash_factory, images, new_context, live_server
+):
+    # format="auto" varies on Accept: the response cannot be read back from
+    # the browser's cache, so its map comes from its Server-Timing.
+    calls = []
+    dash_app = events_app(
+        dash_factory, images, lambda: figure("log"), calls, format="auto"
+    )
+    page = open_events_app(new_context, live_server, dash_app)
+    fig = figure("log")
+    page.mouse.click(*css_point(page, *data_to_fractions(fig, 10, 0.1)))
+    found = reported(page, "data-click")
+    tolerance = half_a_css_pixel(fig, page, log=(True, True))
+    assert_near(found["x"], 10, tolerance[0], is_log=True)
+    assert_near(found["y"], 0.1, tolerance[1], is_log=True)
+    assert calls == [1]
+    pictures = [url for _, url in page_log(page).image_responses()]
+    assert len(pictures) == 1 and pictures[0].endswith(".auto?n=1")
+
+
+def test_a_large_map_comes_from_the_server_cache_whatever_the_format(
+    new_context, live_server
+):
+    calls = []
+
+    def grid(n):
+        calls.append(n)
+        fig = Figure(figsize=(8, 4), dpi=75)
+        for i, ax in enumerate(fig.subplots(2, 4).flat):
+            ax.set_xlim(i, i + 1)
+        return fig
+
+    images = DynamicImages(cache=Cache(config={"CACHE_TYPE": "SimpleCache"}))
+    server = Flask(__name__)
+    images.init_app(server)
+    dash_app = Dash(__name__, server=server)
+    dash_app.layout = html.Div(
+        [
+            html.Img(id="pic"),
+            html.Pre(id="out-data-click"),
+            html.Div(id="n", children=1),
+        ]
+    )
+    images.callback(
+        Output("pic", "src"), Input("n", "children"), events=("click",), format="auto"
+    )(grid)
+    dash_app.callback(Output("out-data-click", "children"), Input("pic", "data-click"))(
+        lambda value: json.dumps(value)
+    )
+    page = open_events_app(new_context, live_server, dash_app)
+    fig = grid(1)
+    page.mouse.click(*css_point(page, *data_to_fractions(fig, 6.5, 0.5, axes=6)))
+    found = reported(page, "data-click")
+    assert (found["axes"], found["row"], found["col"]) == (6, 1, 2)
+    assert found["x"] == pytest.approx(6.5, abs=0.02)
+    # One render: the map request was a server cache hit.
+    assert calls == [1, 1]  # the page's, and this test's own
+    maps = [(s, u) for s, u in page_log(page).image_responses() if ".map?" in u]
+    assert len(maps) == 1 and maps[0][0] == 200 and "&_map=" in maps[0][1]

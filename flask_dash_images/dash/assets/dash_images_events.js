@@ -12,11 +12,13 @@
  * MouseEvent says at that point (the topmost visible axes whose patch
  * contains it, and its transData inverted there), or nothing. The first
  * time someone points at a picture, the map is read from the picture's own
- * response in the browser's cache (its X-Dash-Images-Map header, never the
- * network); a map too large for a header, or a response the cache does not
- * hold, is asked for at the picture's URL with ".map" for its extension,
- * naming the map the header named, so the page gets the map of the very
- * picture shown or none. Nothing is asked until someone points.
+ * response: its X-Dash-Images-Map header, from the browser's cache (never
+ * the network), or its Server-Timing, from the browser's resource timing
+ * (format="auto": a response that varies on Accept cannot be read back). A
+ * map too large for a header is only named there (its id): it is asked for
+ * at the picture's URL with ".map" for its extension, naming that id
+ * (_map=), so the page gets the map of the very picture shown or none.
+ * Nothing is asked until someone points.
  *
  * The maths are pure functions on window.dashImagesEvents.
  * Served by Dash (dash.hooks.script).
@@ -335,15 +337,21 @@
     return selected;
   }
 
-  // The URL of a picture's map: its own, with ".map" for its extension.
-  function mapUrl(url) {
+  // The URL of a picture's map: its own, with ".map" for its extension,
+  // and the id of the map the page saw, if it knows it (after the
+  // picture's query: the signature covers that query alone).
+  function mapUrl(url, id) {
     var query = url.indexOf("?");
     var path = query === -1 ? url : url.slice(0, query);
     var dot = path.lastIndexOf(".");
     if (dot <= path.lastIndexOf("/")) {
       return null;
     }
-    return path.slice(0, dot) + ".map" + (query === -1 ? "" : url.slice(query));
+    var tail = query === -1 ? "" : url.slice(query);
+    if (id) {
+      tail += (tail ? "&" : "?") + "_map=" + encodeURIComponent(id);
+    }
+    return path.slice(0, dot) + ".map" + tail;
   }
 
   // -- the page ----------------------------------------------------------------
@@ -351,6 +359,8 @@
   var maps = {};  // picture URL -> Promise of its map (null: none)
   var mapCount = 0;
   var sequence = 0;
+  var timed = {};  // picture URL -> what its Server-Timing said of its map
+  var timedCount = 0;
 
   function config() {
     var element = document.getElementById("_dash-images-config");
@@ -379,6 +389,51 @@
     }
   }
 
+  // What a picture's response said of its map in its Server-Timing ("map":
+  // its id, or a small map where the response varies on Accept), as the
+  // browser's resource timing reports it (in secure contexts, for
+  // pictures of the page's own origin). undefined when it did not.
+  function mapMetric(entry) {
+    var metrics = entry.serverTiming || [];
+    for (var i = 0; i < metrics.length; i++) {
+      if (metrics[i].name === "map") {
+        return metrics[i].description;
+      }
+    }
+    return undefined;
+  }
+
+  function remember(entries) {
+    entries.forEach(function (entry) {
+      var said = entry.name.indexOf(ROUTE) === -1 ? undefined : mapMetric(entry);
+      if (said !== undefined) {
+        if (timedCount >= 4 * KEPT_MAPS) {
+          timed = {};
+          timedCount = 0;
+        }
+        timedCount += 1;
+        timed[entry.name] = said;
+      }
+    });
+  }
+
+  try {
+    // Every picture's entry, even past the resource timing buffer's size.
+    new PerformanceObserver(function (list) {
+      remember(list.getEntries());
+    }).observe({type: "resource", buffered: true});
+  } catch (error) {
+    // No resource timing here: the picture's response and the map URL.
+  }
+
+  function saidWithTiming(url) {
+    if (timed[url] === undefined && window.performance &&
+        performance.getEntriesByName) {
+      remember(performance.getEntriesByName(url, "resource"));
+    }
+    return timed[url];
+  }
+
   // What the picture's own response said of its map (the map, or its id),
   // from the browser's cache only: a request to the network could draw
   // another picture. null when the cache does not have it.
@@ -393,15 +448,14 @@
       });
   }
 
-  // The map at the map URL: the one named by id if given (the server
-  // answers 412 for any other), else the one the URL alone decides.
+  // The map at the map URL: the one named by id if given (any other is
+  // no map of that URL), else the one the URL alone decides.
   function askForMap(url, id) {
-    var where = mapUrl(url);
+    var where = mapUrl(url, id);
     if (where === null) {
       return Promise.resolve(null);
     }
-    var headers = id ? {"If-Match": "\"" + id + "\""} : {};
-    return fetch(where, {credentials: "same-origin", headers: headers})
+    return fetch(where, {credentials: "same-origin"})
       .then(function (response) {
         if (!response.ok) {
           discard(response);
@@ -409,6 +463,10 @@
         }
         return response.json();
       });
+  }
+
+  function isMap(said) {
+    return typeof said === "string" && said.charAt(0) === "{";
   }
 
   function mapOf(img) {
@@ -419,9 +477,16 @@
         mapCount = 0;
       }
       mapCount += 1;
-      maps[url] = saidWithPicture(url)
+      var timing = saidWithTiming(url);
+      // A format="auto" picture varies on Accept: the cache never gives it
+      // back to a fetch (and a miss is a console error).
+      var varies = /\.auto(\?|$)/.test(url);
+      maps[url] = (isMap(timing) || varies ? Promise.resolve(timing) : saidWithPicture(url))
         .then(function (said) {
-          return said && said.charAt(0) === "{" ? JSON.parse(said) : askForMap(url, said);
+          if (isMap(said)) {
+            return JSON.parse(said);
+          }
+          return askForMap(url, said || timing || null);
         })
         .catch(function () {
           delete maps[url];
