@@ -7,6 +7,7 @@ in Chromium: tests/browser/test_events_in_chromium.py.)
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 
@@ -314,6 +315,7 @@ def test_pictures_that_report_no_events_are_left_alone():
 # -- where the page gets the map -----------------------------------------------
 
 
+@functools.cache
 def big_map():
     """A 2 x 4 grid's map: larger than a header carries."""
     fig = Figure(figsize=(6, 4), dpi=100)

@@ -398,37 +398,35 @@ def four_kinds():
     return fig
 
 
-@pytest.mark.parametrize(
-    ("axes", "point", "cell"),
-    [
-        (0, (19.3, 0.5), (0, 0)),  # symlog: 19.3, where a linear reading says 1202
-        (1, (1.0, 0.5), (0, 1)),  # polar: theta (offset 0.5), r
-        (3, (0.5, 50), (1, 0)),  # the twin is on top: its (log) y
-        (4, (1.5, 1.0), (1, 1)),  # an image beside its colorbar: its cell
-        (5, (0.5, 5.5), (1, 1)),  # the colorbar, in its image's cell
-    ],
-    ids=["symlog", "polar", "twin", "image", "colorbar"],
-)
 def test_a_click_is_what_matplotlib_says_at_that_pixel(
-    dash_factory, images, new_context, live_server, axes, point, cell
+    dash_factory, images, new_context, live_server
 ):
     dash_app = events_app(dash_factory, images, four_kinds, [], css_width=700)
     page = open_events_app(new_context, live_server, dash_app)
     fig = four_kinds()
-    # A whole pixel of the picture, shown at its natural size at ratio 1:
-    # the page measures exactly that pixel.
-    fx, fy = data_to_fractions(fig, *point, axes=axes)
-    px, py = round(fx * 700), round(fy * 500)
     box = page.locator("#pic").bounding_box()
     assert box["x"] == int(box["x"]) and box["y"] == int(box["y"])
-    page.mouse.click(box["x"] + px, box["y"] + py)
-    found = reported(page, "data-click")
-    # matplotlib's own event at that pixel.
-    event = MouseEvent("button_press_event", fig.canvas, px, 500 - py)
-    assert fig.axes.index(event.inaxes) == axes == found["axes"]
-    assert (found["row"], found["col"]) == cell
-    assert found["x"] == pytest.approx(event.xdata, rel=1e-9)
-    assert found["y"] == pytest.approx(event.ydata, rel=1e-9)
+    previous = None
+    for axes, point, cell in [
+        (0, (19.3, 0.5), (0, 0)),  # symlog: 19.3, where a linear reading said 1202
+        (1, (1.0, 0.5), (0, 1)),  # polar: theta (offset 0.5), r
+        (3, (0.5, 50), (1, 0)),  # the twin is on top: its (log) y
+        (4, (1.5, 1.0), (1, 1)),  # an image beside its colorbar: its cell
+        (5, (0.5, 5.5), (1, 1)),  # the colorbar, in its image's cell
+    ]:
+        # A whole pixel of the picture, shown at its natural size at ratio
+        # 1: the page measures exactly that pixel.
+        fx, fy = data_to_fractions(fig, *point, axes=axes)
+        px, py = round(fx * 700), round(fy * 500)
+        page.mouse.click(box["x"] + px, box["y"] + py)
+        found = reported(page, "data-click", previous)
+        previous = json.dumps(found)
+        # matplotlib's own event at that pixel.
+        event = MouseEvent("button_press_event", fig.canvas, px, 500 - py)
+        assert fig.axes.index(event.inaxes) == axes == found["axes"]
+        assert (found["row"], found["col"]) == cell
+        assert found["x"] == pytest.approx(event.xdata, rel=1e-9)
+        assert found["y"] == pytest.approx(event.ydata, rel=1e-9)
 
 
 def test_outside_the_polar_circle_a_click_reports_nothing(
