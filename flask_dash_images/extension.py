@@ -480,6 +480,8 @@ class DynamicImages:
         name_or_function: str | t.Callable[..., t.Any],
         *,
         _dash_app: t.Any = None,
+        _format: str | None = None,
+        _download: bool = False,
         **params: t.Any,
     ) -> str:
         """The URL of a picture for ``params``: a plain generator's (at the
@@ -491,9 +493,14 @@ class DynamicImages:
         :param name_or_function: the generator's name (its guid) or function.
         :param _dash_app: the Dash app whose picture it is, for an image
             callback bound to several Dash apps on this app.
+        :param _download: the URL of a download of the picture (see the
+            ``export=`` option), in the format ``_format`` (by default the
+            first of ``export=``); it answers as a file to save.
+        :param _format: the download's format, one of ``export=``.
         :raises UrlBuildError: unknown generator, parameters that do not fit,
-            or an image callback bound to no Dash app here, or to several
-            and ``_dash_app`` not given.
+            a format the picture cannot be downloaded as, or an image
+            callback bound to no Dash app here, or to several and
+            ``_dash_app`` not given.
         """
         state = get_state(flask.current_app)
         try:
@@ -511,15 +518,15 @@ class DynamicImages:
                     if names
                 )
             )
+        download = _download_format(spec, _format, _download)
+        ext = download or spec.extension
         if spec.keywords:
-            path = flask.url_for(
-                f"{urls.BLUEPRINT}.image", guid=spec.guid, ext=spec.extension
-            )
+            path = flask.url_for(f"{urls.BLUEPRINT}.image", guid=spec.guid, ext=ext)
         else:
             root = state.dash_prefix(spec, _dash_app)
-            path = f"{root}{urls.ROUTE[1:]}{spec.guid}.{spec.extension}"
+            path = f"{root}{urls.ROUTE[1:]}{spec.guid}.{ext}"
         names = [p for p in spec.params if p in params]
-        query = state.query(spec, [params[p] for p in names], names)
+        query = state.query(spec, [params[p] for p in names], names, download)
         return f"{path}?{query}" if query else path
 
     # -- health ------------------------------------------------------------
@@ -558,6 +565,30 @@ class DynamicImages:
         nothing is abandoned.
         """
         return all(state.service.healthy for state in list(self._states))
+
+
+def _download_format(spec: ImageSpec, fmt: str | None, download: bool) -> str | None:
+    """The format of the download ``url_for`` is asked for, or ``None``.
+
+    :raises UrlBuildError: a format ``spec`` cannot be downloaded as.
+    """
+    if not download:
+        if fmt is not None and fmt != spec.extension:
+            raise UrlBuildError(
+                f"{spec.label}: its picture is {spec.extension}; for a download"
+                f" as {fmt}, pass _download=True"
+            )
+        return None
+    if not spec.export:
+        raise UrlBuildError(f"{spec.label} has no downloads (export=...)")
+    if fmt is None:
+        return spec.export[0]
+    if fmt not in spec.export:
+        raise UrlBuildError(
+            f"{spec.label} can be downloaded as {', '.join(spec.export)},"
+            f" not {fmt!r} (export=...)"
+        )
+    return fmt
 
 
 def _label(function: t.Callable[..., t.Any]) -> str:

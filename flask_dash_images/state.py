@@ -196,18 +196,18 @@ class AppState:
                 self.check_sendable(spec)
         return changed
 
-    def read_url(
-        self, guid: str, ext: str, query_string: bytes, rule: str
-    ) -> tuple[ImageSpec, dict[str, t.Any], str | None]:
+    def read_url(self, guid: str, ext: str, query_string: bytes, rule: str) -> Asked:
         """What the picture URL ``<prefix>image_generator/<guid>.<ext>?<query>``
-        asks for: its generator, the values, and the version the URL carries.
+        asks for: its generator, the values, the version the URL carries,
+        and the download's format, for a download.
 
         :param rule: the rule of the picture route that matched (see
             :func:`picture_rule`): the root's, or a Dash app's.
 
         ``<guid>.map`` asks for the coordinate map of a picture with
         ``events``: its query is read, and its signature checked, as the
-        picture's.
+        picture's. ``<guid>.<format>?...&_download=1`` is a download, in a
+        format of its ``export=``: signed for that file name.
 
         :raises UnknownImage: no such picture here.
         :raises QueryTooLong: the query is over the configured length.
@@ -215,19 +215,25 @@ class AppState:
         :raises BadParameter: the values are missing, unknown or malformed.
         """
         spec = self.pictures.get(rule, _NOTHING).get(guid)
-        if spec is None or not (
-            ext == spec.extension or (ext == urls.MAP_EXTENSION and spec.events)
-        ):
+        if spec is None:
+            raise UnknownImage("no such image")
+        is_map = ext == urls.MAP_EXTENSION and bool(spec.events)
+        if not (ext == spec.extension or is_map or ext in spec.export):
             raise UnknownImage("no such image")
         if len(query_string) > self.max_url_length:
             raise QueryTooLong(f"the query is longer than {self.max_url_length} bytes")
         query, signature = urls.split_signature(query_string)
-        problem = self.check_signature(spec, query, signature)
+        signed = spec.extension if is_map else ext
+        problem = self.check_signature(spec, query, signature, signed)
         if problem is not None:
             raise BadSignature(problem)
-        values, version = urls.decode_query(query, spec.params, spec.required)
+        values, version, download = urls.decode_query(query, spec.params, spec.required)
+        # A download says so (_download=1), in a format of export=; without
+        # it, the URL is the picture's (or its map's) own.
+        if not (ext in spec.export if download else ext == spec.extension or is_map):
+            raise UnknownImage("no such image")
         spec.check(values, self.service.max_pixels)
-        return spec, values, version
+        return Asked(spec, values, version, ext if download else None)
 
     def check_sendable(self, spec: ImageSpec) -> None:
         """Refuse a generator a worker process cannot get, where renders run
@@ -341,19 +347,27 @@ class AppState:
         self.dash_pictures.setdefault(spec.guid, {})[requests_prefix] = spec
 
     def query(
-        self, spec: ImageSpec, values: t.Sequence[t.Any], names: t.Sequence[str]
+        self,
+        spec: ImageSpec,
+        values: t.Sequence[t.Any],
+        names: t.Sequence[str],
+        download: str | None = None,
     ) -> str:
         """The query of ``spec``'s picture URL for ``values`` of the
         parameters ``names``: encoded, versioned, signed where it is signed.
 
+        :param download: a format of ``spec.export``: the query of that
+            download's URL (``<guid>.<format>?...&_download=1``) instead.
         :raises UrlBuildError: a value no URL can hold, or a query over
             ``DASH_IMAGES_MAX_URL_LENGTH``.
         """
         try:
-            query = urls.encode_query(names, values, self.version_for(spec))
+            query = urls.encode_query(
+                names, values, self.version_for(spec), download=download is not None
+            )
         except (TypeError, ValueError) as error:
             raise UrlBuildError(f"{spec.label}: {error}") from None
-        query = self.sign(spec, query)
+        query = self.sign(spec, query, download or spec.extension)
         if len(query) > self.max_url_length:
             raise UrlBuildError(
                 f"{spec.label}: the URL's query would be {len(query)} bytes, more"
@@ -369,22 +383,24 @@ class AppState:
         ``DASH_IMAGES_SIGN = True``."""
         return self.signer is not None and (spec.keywords or self.signs_dash_urls)
 
-    def sign(self, spec: ImageSpec, query: str) -> str:
-        """``query`` with its signature appended, if ``spec``'s URLs are signed."""
+    def sign(self, spec: ImageSpec, query: str, ext: str) -> str:
+        """``query`` with its signature appended, if ``spec``'s URLs are
+        signed; it covers the file name ``<guid>.<ext>`` too."""
         if self.signer is None or not self.signs(spec):
             return query
-        filename = f"{spec.guid}.{spec.extension}"
+        filename = f"{spec.guid}.{ext}"
         signature = urls.signature_for(self.signer, filename, query)
         return "&".join(filter(None, [query, f"{urls.SIGNATURE}={signature}"]))
 
     def check_signature(
-        self, spec: ImageSpec, query: bytes, signature: bytes | None
+        self, spec: ImageSpec, query: bytes, signature: bytes | None, ext: str
     ) -> str | None:
-        """What is wrong with a request's signature, if ``spec``'s URLs are
-        signed (see :func:`.urls.signature_problem`); ``None`` when good."""
+        """What is wrong with a request's signature for the file name
+        ``<guid>.<ext>``, if ``spec``'s URLs are signed (see
+        :func:`.urls.signature_problem`); ``None`` when good."""
         if self.signer is None or not self.signs(spec):
             return None
-        filename = f"{spec.guid}.{spec.extension}"
+        filename = f"{spec.guid}.{ext}"
         return urls.signature_problem(
             self.signer, filename, query, signature, self.url_max_age, self.url_leeway
         )
@@ -400,6 +416,17 @@ class AppState:
 
 
 _NOTHING: dict[str, ImageSpec] = {}
+
+
+class Asked(t.NamedTuple):
+    """What a picture URL asks for (see :meth:`AppState.read_url`)."""
+
+    spec: ImageSpec
+    values: dict[str, t.Any]
+    #: The version the URL carries, if any.
+    version: str | None
+    #: A download's format, or ``None``: the picture (or its map).
+    download: str | None
 
 
 def _read_keys(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

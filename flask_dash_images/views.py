@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import typing as t
+from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError
-from werkzeug.http import is_resource_modified
+from werkzeug.http import dump_options_header, is_resource_modified
 from werkzeug.routing import PathConverter
 from werkzeug.wrappers import Response as BaseResponse
 
-from .core import coordinates, render, urls
+from .core import coordinates, export, render, urls, vector
 from .core.logs import describe
 from .core.service import map_key
 from .exceptions import BadParameter, GeneratorFailed, UnknownImage
@@ -124,7 +125,9 @@ def _serve(guid: str, ext: str) -> Response:
         query_string, found_id = urls.split_map(query_string)
     # The rule is "<prefix>image_generator/<guid>.<ext>": this prefix's
     # pictures only, whichever of two rules for one path matched.
-    spec, values, version = state.read_url(guid, ext, query_string, rule.rule)
+    spec, values, version, download = state.read_url(guid, ext, query_string, rule.rule)
+    if download is not None:
+        return _serve_download(state, spec, values, version, download)
     if ext == urls.MAP_EXTENSION:
         return _serve_map(state, spec, values, version, found_id)
     fmt = (
@@ -249,3 +252,73 @@ def _server_timing(picture: Picture) -> str:
     elif picture.shared:
         metrics.append('shared;desc="rendered for a concurrent request"')
     return ", ".join(metrics)
+
+
+def _serve_download(
+    state: AppState,
+    spec: ImageSpec,
+    values: dict[str, t.Any],
+    version: str | None,
+    name: str,
+) -> Response:
+    """A download: the picture as the format ``name`` of its ``export=``,
+    as a file to save, cached and answered 304 as the picture is."""
+    environ = request.environ
+    current = version == state.version_for(spec)
+    etag = key = None
+    if spec.deterministic:
+        canonical = urls.encode_query(
+            list(values), list(values.values()), version, download=True
+        )
+        key = f"{spec.guid}.{name}?{canonical}"
+        if current:
+            etag = hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
+            if _not_modified(environ, etag):
+                return Response(status=304, headers=_download_headers(spec, etag, name))
+    picture = state.service.download(
+        spec, values, name, key, store=current and spec.cached
+    )
+    if etag is None:
+        etag = hashlib.blake2b(picture.data, digest_size=16).hexdigest()
+        if _not_modified(environ, etag):
+            return Response(
+                status=304, headers=_download_headers(spec, etag, name, current)
+            )
+    headers = _download_headers(spec, etag, name, current)
+    headers.append(("Server-Timing", _server_timing(picture)))
+    headers.append(
+        ("Content-Disposition", content_disposition(spec.download_name(values), name))
+    )
+    return Response(picture.data, mimetype=export.MIMETYPES[name], headers=headers)
+
+
+def _download_headers(
+    spec: ImageSpec, etag: str, name: str, store: bool = True
+) -> list[tuple[str, str]]:
+    # The picture's caching headers; the format is the URL's, not the
+    # Accept header's, and an SVG is sent locked down whatever the picture.
+    headers = [
+        header
+        for header in spec.headers(etag, store)
+        if header[0] not in ("Vary", "Content-Security-Policy")
+    ]
+    if name == "svg":
+        headers.extend(vector.SECURITY_HEADERS)
+    return headers
+
+
+def content_disposition(stem: str, ext: str) -> str:
+    """``attachment`` with the file name ``<stem>.<ext>``, for every client:
+    an ASCII ``filename`` and the exact ``filename*`` (RFC 6266)."""
+    name = f"{stem}.{ext}"
+    return dump_options_header(
+        "attachment",
+        {
+            "filename": f"{export.ascii_name(stem)}.{ext}",
+            "filename*": f"UTF-8''{quote(name, safe=_ATTR_CHARS)}",
+        },
+    )
+
+
+#: What RFC 5987 lets an ext-value keep as it is (attr-char).
+_ATTR_CHARS = "!#$&+-.^_`|~"

@@ -339,7 +339,6 @@ def test_one_generator_bound_to_each_dash_app_a_factory_makes():
         assert client.get(f"/image_generator/{guid}.png?n=2").status_code == 200
 
 
-
 def test_image_callback_on_a_dash_app_without_its_server_yet_is_an_error():
     dash_app = Dash(__name__, server=False)
     with pytest.raises(ConfigurationError, match=r"no server yet \(Dash\(server=False"):

@@ -28,7 +28,7 @@ def test_a_clientside_callback_is_registered_in_dash(dash_factory, images):
         callback["clientside_function"]["namespace"] == "_dashprivate_clientside_funcs"
     )
     page = dash_app.server.test_client().get("/").get_data(as_text=True)
-    assert '"path": "image_generator/' in page  # the inline script that builds URLs
+    assert '"base": "image_generator/' in page  # the inline script that builds URLs
 
 
 def test_clientside_fails_at_decoration_when_the_app_signs_dash_urls(images):

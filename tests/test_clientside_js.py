@@ -114,7 +114,7 @@ def browser_view(value):
 def test_a_clientside_url_gives_the_generator_what_the_browser_held(page, value):
     url = page.run("img.src", value, 0)
     query = url.partition("?")[2].encode("ascii")
-    decoded, version = urls.decode_query(query, NAMES, NAMES)
+    decoded, version, _ = urls.decode_query(query, NAMES, NAMES)
     assert version == "v1"
     held = [json.dumps(browser_view(v), sort_keys=True) for v in (decoded["a"], value)]
     assert held[0] == held[1]

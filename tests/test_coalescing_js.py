@@ -204,9 +204,18 @@ class Page:
         spread: t.Sequence[bool] | None = None,
         hidpi: bool = False,
         alt: t.Sequence[tuple[str, str | None]] | None = None,
+        export: t.Sequence[str] = (),
     ) -> None:
         source = url_function(
-            PATH, list(names), None, spread, [True] * len(names), hidpi, False, alt
+            PATH,
+            list(names),
+            None,
+            spread,
+            [True] * len(names),
+            hidpi,
+            False,
+            alt,
+            export,
         )
         self.index = self.v8.eval(f"__define({js(source)})")
 
@@ -627,3 +636,55 @@ def test_the_relay_of_all_images_sets_each_on_its_own():
     assert answer == [dash.no_update, url(6), dash.no_update]
     page.finish(DOM_IDS[0])
     assert page.set_props() == [[ALL_IDS[0], {"src": url(5)}]]
+
+
+# -- downloads (export=) ------------------------------------------------------
+
+
+def downloads(n: int) -> dict[str, str]:
+    return {
+        name: f"/image_generator/pic.{name}?n={n}&_download=1"
+        for name in ("png", "pdf")
+    }
+
+
+def test_the_downloads_are_the_latest_values_even_while_a_picture_loads():
+    page = Page()
+    page.mount("pic")
+    page.eval(
+        "var __offered = []; window.dashImages.offer = function (id, urls, b) {"
+        " __offered.push([id, urls, b]); };"
+    )
+    page.define(export=("png", "pdf"))
+    outputs = [ONE, {"id": "pic", "property": "data-export"}]
+    first = page.call(1, outputs=outputs)
+    assert first == [url(1), downloads(1)]
+    page.commit("pic", {"src": first[0]})
+    # The picture of 1 is loading: src waits, the downloads do not.
+    assert page.call(2, outputs=outputs) == [dash.no_update, downloads(2)]
+    assert page.call(3, outputs=outputs) == [dash.no_update, downloads(3)]
+    offered = page.eval("JSON.stringify(__offered)")
+    assert json.loads(offered) == [["pic", downloads(n), True] for n in (1, 2, 3)]
+    page.finish("pic")
+    assert page.set_props() == [["pic", {"src": url(3), "data-export": downloads(3)}]]
+
+
+def test_the_relay_passes_the_downloads_on_at_once(page):
+    source = relay_function(["src", "data-export"], False, False)
+    index = page.eval(f"__define({js(source)})")
+    page.index = index
+    page.eval(
+        "var __offered = []; window.dashImages.offer = function (id, urls, b) {"
+        " __offered.push([id, urls, b]); };"
+    )
+    outputs = [ONE, {"id": "pic", "property": "data-export"}]
+    first = page.call({"src": url(1), "data-export": downloads(1)}, outputs=outputs)
+    assert first == [url(1), downloads(1)]
+    page.commit("pic", {"src": first[0]})
+    held = page.call({"src": url(2), "data-export": downloads(2)}, outputs=outputs)
+    assert held == [dash.no_update, downloads(2)]
+    assert json.loads(page.eval("JSON.stringify(__offered)"))[-1] == [
+        "pic",
+        downloads(2),
+        False,
+    ]

@@ -40,6 +40,7 @@ from example_project.pages import (
 )
 
 from .conftest import black_share, decode, same_pixels
+from .events_page import EventsPage
 from .servers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -623,8 +624,17 @@ def test_every_inspect_picture_has_its_axes_in_the_same_place(page):
         assert response.status_code == 200
         maps.add(response.headers["X-Dash-Images-Map"])
     (only,) = maps
-    (axes,) = json.loads(only)["axes"]
-    assert (axes["x"], axes["y"]) == (list(inspect.LONGITUDES), list(inspect.LATITUDES))
+    # Its axes' corners are the extent of the map, as the page reads them
+    # at the pixels matplotlib draws them at.
+    figure = inspect.scatter(None)
+    figure.canvas.draw()
+    (axes,) = figure.axes
+    (west, east), (south, north) = inspect.LONGITUDES, inspect.LATITUDES
+    maths = EventsPage()
+    for lon, lat in [(west + 1e-6, south + 1e-6), (east - 1e-6, north - 1e-6)]:
+        x, y = axes.transData.transform((lon, lat))
+        found = maths.locate(json.loads(only), x, inspect.HEIGHT - y)
+        assert (found["x"], found["y"]) == (pytest.approx(lon), pytest.approx(lat))
 
 
 def test_the_flask_page_images_load(dash_app):

@@ -37,6 +37,7 @@ from . import pdf, render, templates, vector
 __all__ = [
     "EXPORTS",
     "MAX_SCALE",
+    "MIMETYPES",
     "ascii_name",
     "check_options",
     "encode_export",
@@ -46,6 +47,11 @@ __all__ = [
 
 #: The formats a picture may be downloaded as (AVIF where Pillow has it).
 EXPORTS = ("png", "jpeg", "webp", "avif", "svg", "pdf")
+#: The media type of each.
+MIMETYPES = {
+    **{name: render.FORMATS[name].mimetype for name in EXPORTS if name != "pdf"},
+    "pdf": "application/pdf",
+}
 #: The largest ``export_scale``.
 MAX_SCALE = 10
 #: The longest file name (without its extension), in characters.

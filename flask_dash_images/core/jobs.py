@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 import typing as t
 
-from . import coordinates, render
+from . import coordinates, export, render
 
 __all__ = ["Job", "Result", "run_job"]
 
@@ -17,7 +17,9 @@ Result = tuple[bytes, "str | None", float, float]
 
 
 class Job(t.NamedTuple):
-    """One render: ``function(*args, **kwargs)``, encoded as ``fmt``.
+    """One render: ``function(*args, **kwargs)``, encoded as ``fmt``, or,
+    with ``download``, as that download (see :mod:`.export`): ``fmt`` is
+    then one of :data:`.export.EXPORTS` and ``download`` the export scale.
 
     On its way to a worker process, ``function`` is a
     :class:`~.references.Reference` to it (or the object, pickled).
@@ -30,6 +32,7 @@ class Job(t.NamedTuple):
     options: t.Mapping[str, t.Any]
     max_pixels: int
     coordinates: bool = False
+    download: float | None = None
 
 
 def run_job(job: Job) -> Result:
@@ -38,6 +41,11 @@ def run_job(job: Job) -> Result:
     started = time.perf_counter()
     result = job.function(*job.args, **job.kwargs)
     called = time.perf_counter()
+    if job.download is not None:
+        data = export.encode_export(
+            result, job.fmt, job.options, job.max_pixels, job.download
+        )
+        return data, None, called - started, time.perf_counter() - called
     fmt = render.FORMATS[job.fmt]
     found: str | None = None
     if job.coordinates:

@@ -216,8 +216,19 @@ class ImageSpec:
             )
 
     def download_name(self, values: t.Mapping[str, t.Any]) -> str:
-        """The file name of a download for ``values``, without extension."""
-        return downloads.file_name(self._filename_parts, self._default_name, values)
+        """The file name of a download for ``values``, without extension
+        (a parameter the URL left out has its default)."""
+        return downloads.file_name(
+            self._filename_parts, self._default_name, {**self._defaults, **values}
+        )
+
+    @functools.cached_property
+    def _defaults(self) -> dict[str, t.Any]:
+        try:
+            parameters = inspect.signature(self.function).parameters.values()
+        except (TypeError, ValueError):
+            return {}
+        return {p.name: p.default for p in parameters if p.default is not p.empty}
 
     @functools.cached_property
     def _filename_parts(self) -> templates.Parts | None:

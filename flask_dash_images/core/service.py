@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..exceptions import GeneratorFailed, RenderBusy
 from ..signals import image_failed, image_rendered, render_abandoned
-from . import coordinates, render, urls
+from . import coordinates, export, render, urls
 from .flight import RenderSlots, SingleFlight
 from .logs import describe
 from .workers import InThread, Job
@@ -112,19 +112,56 @@ class RenderService:
             (logged here, with its traceback).
         :raises HTTPException: the generator aborted with an HTTP error.
         """
+        return self._answer(spec, values, fmt.name, key, store, None)
+
+    def download(
+        self,
+        spec: ImageSpec,
+        values: t.Mapping[str, t.Any],
+        name: str,
+        key: str | None = None,
+        store: bool = False,
+    ) -> Picture:
+        """The download of ``spec``'s picture for ``values`` as ``name``, a
+        format of its ``export=`` (see :mod:`.export`), drawn
+        ``spec.export_scale`` times larger where it can be.
+
+        :param key: as for :meth:`picture`: the download's own.
+        :raises BadParameter: the download would be over the pixel limit
+            (known from the values: a responsive box), before any work.
+        :raises: as :meth:`picture`.
+        """
+        scaled = export.scaled_values(
+            values,
+            spec.export_scale,
+            hidpi=spec.hidpi,
+            responsive=spec.responsive,
+            max_pixels=self.max_pixels,
+        )
+        return self._answer(spec, scaled, name, key, store, spec.export_scale)
+
+    def _answer(
+        self,
+        spec: ImageSpec,
+        values: t.Mapping[str, t.Any],
+        name: str,
+        key: str | None,
+        store: bool,
+        download: float | None,
+    ) -> Picture:
         try:
-            picture = self._picture(spec, values, fmt, key, store)
+            picture = self._picture(spec, values, name, key, store, download)
         except RenderBusy as busy:
-            self._failed(spec, fmt, busy)
+            self._failed(spec, name, busy)
             raise
         except GeneratorFailed as failed:
-            self._failed(spec, fmt, failed.__cause__ or failed)
+            self._failed(spec, name, failed.__cause__ or failed)
             raise
         if image_rendered.receivers:
             image_rendered.send(
                 self.sender,
                 name=spec.guid,
-                format=fmt.name,
+                format=name,
                 seconds=sum(seconds for _, seconds in picture.timings),
                 size=len(picture.data),
                 cached=picture.hit,
@@ -132,24 +169,21 @@ class RenderService:
             )
         return picture
 
-    def _failed(
-        self, spec: ImageSpec, fmt: render.Format, error: BaseException
-    ) -> None:
+    def _failed(self, spec: ImageSpec, name: str, error: BaseException) -> None:
         if image_failed.receivers:
-            image_failed.send(
-                self.sender, name=spec.guid, format=fmt.name, exception=error
-            )
+            image_failed.send(self.sender, name=spec.guid, format=name, exception=error)
 
     def _picture(
         self,
         spec: ImageSpec,
         values: t.Mapping[str, t.Any],
-        fmt: render.Format,
+        name: str,
         key: str | None,
         store: bool,
+        download: float | None = None,
     ) -> Picture:
         if key is None:
-            return self._render(spec, values, fmt, ())
+            return self._render(spec, values, name, (), download=download)
         cache = self.cache if store else None
         lookup: tuple[tuple[str, float], ...] = ()
         if cache is not None:
@@ -162,7 +196,7 @@ class RenderService:
             if kept is not None:
                 return Picture(kept, lookup, hit=True)
         picture, ran = self._flight.run(
-            key, lambda: self._render(spec, values, fmt, lookup)
+            key, lambda: self._render(spec, values, name, lookup, download=download)
         )
         if not ran:
             return picture._replace(shared=True)
@@ -203,12 +237,12 @@ class RenderService:
                 return Picture(b"", lookup, hit=True, map=kept[1])
         if spec.deterministic and key is not None:
             picture, ran = self._flight.run(
-                key, lambda: self._render(spec, values, fmt, lookup, map_only=True)
+                key, lambda: self._render(spec, values, fmt.name, lookup, map_only=True)
             )
             if not ran:
                 return picture._replace(shared=True)
         else:
-            picture = self._render(spec, values, fmt, lookup, map_only=True)
+            picture = self._render(spec, values, fmt.name, lookup, map_only=True)
         if cache is not None and picture.map is not None:
             self.keep_map(spec, picture.map, key if spec.deterministic else None)
         return picture
@@ -230,21 +264,29 @@ class RenderService:
         self,
         spec: ImageSpec,
         values: t.Mapping[str, t.Any],
-        fmt: render.Format,
+        name: str,
         timings: tuple[tuple[str, float], ...],
         map_only: bool = False,
+        download: float | None = None,
     ) -> Picture:
         args, kwargs = spec.arguments(values)
+        if map_only:
+            options: t.Mapping[str, t.Any] = {coordinates.MAP_ONLY: True}
+        elif download is None or name == spec.format:
+            options = spec.encoder_options
+        else:
+            options = {}  # the encoder options are for the picture's format
         job = Job(
             spec.function,
             args,
             kwargs,
-            fmt.name,
-            {coordinates.MAP_ONLY: True} if map_only else spec.encoder_options,
+            name,
+            options,
             self.max_pixels,
-            coordinates=bool(spec.events),
+            coordinates=bool(spec.events) and download is None,
+            download=download,
         )
-        lease = _Lease(self, spec, fmt, self.slots.acquire())
+        lease = _Lease(self, spec, name, self.slots.acquire())
         try:
             data, found, drawing, encoding = self.runner.run(job, lease)
         except HTTPException:
@@ -268,14 +310,14 @@ class _Lease:
     """One render's hold on its render slot (see :class:`.workers.Lease`):
     an abandoned render is counted, logged and signalled here."""
 
-    __slots__ = ("fmt", "service", "spec", "ticket")
+    __slots__ = ("name", "service", "spec", "ticket")
 
     def __init__(
-        self, service: RenderService, spec: ImageSpec, fmt: render.Format, ticket: int
+        self, service: RenderService, spec: ImageSpec, name: str, ticket: int
     ) -> None:
         self.service = service
         self.spec = spec
-        self.fmt = fmt
+        self.name = name
         self.ticket = ticket
 
     def release(self) -> None:
@@ -302,7 +344,7 @@ class _Lease:
             render_abandoned.send(
                 self.service.sender,
                 name=self.spec.guid,
-                format=self.fmt.name,
+                format=self.name,
                 running=running,
                 healthy=slots.healthy,
             )

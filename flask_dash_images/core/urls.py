@@ -23,11 +23,13 @@ __all__ = [
     "MAP",
     "MAP_EXTENSION",
     "ROUTE",
+    "DOWNLOAD",
     "SIGNATURE",
     "VERSION",
     "RESERVED",
     "encode_query",
     "decode_query",
+    "Query",
     "split_map",
     "split_signature",
     "make_signer",
@@ -47,7 +49,10 @@ MAP = "_map"
 
 SIGNATURE = "_sig"
 VERSION = "_v"
-RESERVED = frozenset({SIGNATURE, VERSION, MAP})
+#: ``_download=1``: the URL is a download of the picture, in the format of
+#: its extension (``export=``), not the picture.
+DOWNLOAD = "_download"
+RESERVED = frozenset({SIGNATURE, VERSION, DOWNLOAD, MAP})
 
 # quote() keeps A-Z a-z 0-9 - _ . ~ and these; the clientside code writes the
 # same with encodeURIComponent. "," and ":" stay readable. "'" is escaped
@@ -72,9 +77,13 @@ def encode_query(
     names: t.Sequence[str],
     values: t.Sequence[t.Any],
     version: str | None = None,
+    *,
+    download: bool = False,
 ) -> str:
     """Return the canonical query string for values, without signature.
 
+    :param download: the query of a download (``_download=1``, after the
+        version).
     :raises TypeError, ValueError: a value is not JSON.
     """
     pairs = [
@@ -83,15 +92,26 @@ def encode_query(
     ]
     if version is not None:
         pairs.append(f"{VERSION}={quote_component(version)}")
+    if download:
+        pairs.append(f"{DOWNLOAD}=1")
     return "&".join(pairs)
+
+
+class Query(t.NamedTuple):
+    """What a picture URL's query holds."""
+
+    #: The values, by parameter name.
+    values: dict[str, t.Any]
+    #: The version it carries (``_v``), if any.
+    version: str | None
+    #: It asks for a download (``_download=1``).
+    download: bool = False
 
 
 def decode_query(
     query: bytes, names: t.Sequence[str], required: t.Collection[str]
-) -> tuple[dict[str, t.Any], str | None]:
+) -> Query:
     """Decode a query string (signature already split off).
-
-    Returns the values by name and the version, if the query carries one.
 
     :raises BadParameter: a parameter is missing, unknown, repeated or malformed.
     """
@@ -104,6 +124,9 @@ def decode_query(
         raw[key] = value
 
     version = raw.pop(VERSION, None)
+    download = raw.pop(DOWNLOAD, None)
+    if download not in (None, "1"):
+        raise BadParameter(f"{DOWNLOAD!r} must be 1")
     if SIGNATURE in raw:
         raise BadParameter(f"{SIGNATURE!r} must be the last parameter")
     unknown = [key for key in raw if key not in names]
@@ -121,7 +144,7 @@ def decode_query(
             raise BadParameter(f"parameter {name!r}: {error}") from None
         except ValueError:
             raise BadParameter(f"parameter {name!r} is not valid JSON") from None
-    return values, version
+    return Query(values, version, download is not None)
 
 
 def split_map(query: bytes) -> tuple[bytes, str | None]:

@@ -113,7 +113,7 @@ def _register(
     # With hidpi, the image's srcSet offers the 2x picture beside src; with
     # alt, its alt text says what the picture shows.
     alt = alt_parts(record)
-    props = image_props(spec.hidpi, alt is not None)
+    props = image_props(spec.hidpi, alt is not None, bool(spec.export))
     listed = [Output(component, prop) for prop in props]
     outputs = listed if len(listed) > 1 else output
     if spec.responsive:
@@ -133,6 +133,8 @@ def _register(
             spec.hidpi,
             spec.responsive,
             alt,
+            spec.export,
+            record.export_button,
         )
         dash_app.clientside_callback(  # type: ignore[no-untyped-call]
             script, outputs, *dependencies, **dash_options
@@ -147,7 +149,7 @@ def _register(
             builder
         )
         dash_app.clientside_callback(  # type: ignore[no-untyped-call]
-            relay_function(props, spread is not None),
+            relay_function(props, spread is not None, record.export_button),
             outputs,
             Input(component, NEXT),
         )

@@ -51,17 +51,18 @@ def url_builder(
         parts; each value is written as in the URL (a string as it is), the
         browser's builder writes the same text.
     """
-    props = image_props(spec.hidpi, alt is not None)
-    path = f"{root}{urls.ROUTE[1:]}{spec.guid}.{spec.extension}"
+    props = image_props(spec.hidpi, alt is not None, bool(spec.export))
+    base = f"{root}{urls.ROUTE[1:]}{spec.guid}."
 
-    def url(values: t.Sequence[t.Any]) -> str:
-        query = state.query(spec, values, spec.params)
+    def url(values: t.Sequence[t.Any], download: str | None = None) -> str:
+        path = base + (download or spec.extension)
+        query = state.query(spec, values, spec.params, download)
         return f"{path}?{query}" if query else path
 
     def blocked(values: t.Sequence[t.Any]) -> bool:
         return any(b and v is None for b, v in zip(blocks, values, strict=True))
 
-    def urls_for(values: t.Sequence[t.Any]) -> dict[str, str]:
+    def urls_for(values: t.Sequence[t.Any]) -> dict[str, t.Any]:
         """One image's properties."""
         if spec.responsive:
             box, *own = values
@@ -69,13 +70,15 @@ def url_builder(
                 raise UrlBuildError(f"{spec.label}: the image's box is {box!r}")
             values = [*own, box.get(WIDTH), box.get(HEIGHT), box.get(SCALE)]
         carried = [*values, 1] if spec.hidpi else list(values)
-        out = [url(carried)]
+        out: list[t.Any] = [url(carried)]
         if spec.hidpi:
             out.append(f"{url([*values, 2])} 2x")
         if alt is not None:
             out.append(
                 templates.fill(alt, dict(zip(spec.params, carried, strict=True)))
             )
+        if spec.export:
+            out.append({name: url(carried, name) for name in spec.export})
         return dict(zip(props, out, strict=True))
 
     def build(*values: t.Any) -> t.Any:

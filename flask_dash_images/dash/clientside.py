@@ -14,6 +14,7 @@ __all__ = [
     "BOX",
     "CONFIG_ID",
     "EXPLAINED",
+    "EXPORT",
     "FAILED",
     "MEASURE_FUNCTION",
     "NEXT",
@@ -37,6 +38,10 @@ EXPLAINED = "data-dash-images-error"
 #: (``assets/dash_images.js``).
 BOX = "data-dash-images-box"
 
+#: The image's property that holds its downloads' URLs for the current
+#: values, ``{format: URL}`` (``export=``).
+EXPORT = "data-export"
+
 #: The image's property a server-side URL builder writes (what to set:
 #: ``{"src": ..., "srcSet": ..., "alt": ...}``), for the relay
 #: (:func:`relay_function`) to set under the coalescing rule.
@@ -54,14 +59,25 @@ MEASURE_FUNCTION = """function (ids) {
 #: values win), then go to Dash in the shape it wants. Needs ``spec.props``
 #: and ``spec.spread``; gives ``one(values)`` and ``all(perImage)``.
 _ANSWER = """  var unchanged = window.dash_clientside.no_update;
+  var EXPORT = "data-export";
   var images = window.dashImages;
   function held(id, out) {
-    if (!images || !images.hold || out[0] === unchanged || id === undefined) {
+    if (!images || out[0] === unchanged || id === undefined) {
       return out;
     }
     var set = {};
     spec.props.forEach(function (p, k) { set[p] = out[k]; });
-    return images.hold(id, set) ? out.map(function () { return unchanged; }) : out;
+    // The downloads are the latest values at once, even while a picture
+    // loads: never a stale picture.
+    if (set[EXPORT] !== undefined && images.offer) {
+      images.offer(id, set[EXPORT], spec.button);
+    }
+    if (!images.hold || !images.hold(id, set)) {
+      return out;
+    }
+    return out.map(function (v, k) {
+      return spec.props[k] === EXPORT ? v : unchanged;
+    });
   }
   function idOf(output) {
     return output && typeof output === "object" ? output.id : undefined;
@@ -126,10 +142,13 @@ _TEMPLATE = """function () {
     if (spec.hidpi) { pairs.push(["scale", scale]); }
     return pairs;
   }
-  function url(pairs) {
+  // The picture's URL, or with a format, a download's.
+  function url(pairs, download) {
     var query = pairs.map(function (p) { return enc(p[0]) + "=" + enc(canon(p[1])); });
     if (version) { query.push("_v=" + enc(version)); }
-    return prefix + spec.path + (query.length ? "?" + query.join("&") : "");
+    if (download) { query.push("_download=1"); }
+    return prefix + spec.base + (download || spec.ext) +
+      (query.length ? "?" + query.join("&") : "");
   }
   // The alt text: the template's parts, each value as the URL writes it (a
   // string as it is).
@@ -148,6 +167,13 @@ _TEMPLATE = """function () {
     var out = [url(pairs)];
     if (spec.hidpi) { out.push(url(carried(vals, 2)) + " 2x"); }
     if (spec.alt) { out.push(alt(pairs)); }
+    if (spec.export) {
+      var downloads = {};
+      spec.export.forEach(function (format) {
+        downloads[format] = url(pairs, format);
+      });
+      out.push(downloads);
+    }
     return out;
   }
 %(answer)s
@@ -184,16 +210,19 @@ def url_function(
     hidpi: bool = False,
     responsive: bool = False,
     alt: t.Sequence[tuple[str, str | None]] | None = None,
+    export: t.Sequence[str] = (),
+    button: bool = True,
 ) -> str:
     """JavaScript for a Dash clientside callback returning the image URL(s)
     (and alt text).
 
     It returns the ``src`` alone, or a list: ``src``, then ``srcSet`` with
-    ``hidpi``, then ``alt`` with ``alt``; with an ``ALL`` output, one list
-    of images per output. While an image is loading a picture, the page
-    script (``window.dashImages.hold``) keeps its new values and the
-    function returns ``no_update`` for it; they are set when the picture has
-    loaded or failed.
+    ``hidpi``, then ``alt`` with ``alt``, then ``data-export`` with
+    ``export``; with an ``ALL`` output, one list of images per output.
+    While an image is loading a picture, the page script
+    (``window.dashImages.hold``) keeps its new values and the function
+    returns ``no_update`` for it (but for ``data-export``, always the latest
+    values); they are set when the picture has loaded or failed.
 
     :param path: the route below the Dash app's prefix, e.g.
         ``image_generator/x.png``; the browser puts Dash's
@@ -207,9 +236,16 @@ def url_function(
     :param alt: the alt text as ``(literal, parameter name or None)``
         parts, each value written as in the URL (a string as it is); with
         ``hidpi``, ``scale`` is the ``src``'s, 1.
+    :param export: the download formats: ``data-export`` is ``{format:
+        URL}``, each the picture's URL with the format's extension and
+        ``_download=1`` (the ``src``'s values), offered to the page script's
+        download control (:data:`EXPORT`).
+    :param button: the picture shows the built-in download control.
     """
+    base, _, ext = path.rpartition(".")
     spec = {
-        "path": path,
+        "base": f"{base}.",
+        "ext": ext,
         "names": list(names),
         "version": version,
         "spread": None if spread is None else list(spread),
@@ -217,7 +253,9 @@ def url_function(
         "hidpi": hidpi,
         "responsive": responsive,
         "alt": None if alt is None else [list(part) for part in alt],
-        "props": image_props(hidpi, alt is not None),
+        "export": list(export) or None,
+        "button": button,
+        "props": image_props(hidpi, alt is not None, bool(export)),
     }
     # The function is inlined in the page's <script>: no "</script>" or
     # "<!--" from an alt text may end it ("<" is written as its escape).
@@ -245,7 +283,7 @@ _RELAY = """function (next) {
 }"""
 
 
-def relay_function(props: t.Sequence[str], spread: bool) -> str:
+def relay_function(props: t.Sequence[str], spread: bool, button: bool = True) -> str:
     """JavaScript for the clientside callback that takes what a server-side
     URL builder wrote on the image's :data:`NEXT` (``{"src": ..., "srcSet":
     ..., "alt": ...}``; a list of them with ``ALL``) and sets it under the
@@ -254,12 +292,15 @@ def relay_function(props: t.Sequence[str], spread: bool) -> str:
 
     :param props: the image properties it sets, in the outputs' order.
     :param spread: the output is an ``ALL`` pattern.
+    :param button: with ``data-export``, the picture shows the built-in
+        download control.
     """
-    spec = json.dumps({"props": list(props), "spread": spread})
+    spec = json.dumps({"props": list(props), "spread": spread, "button": button})
     return _RELAY % {"spec": spec, "answer": _ANSWER}
 
 
-def image_props(hidpi: bool, alt: bool) -> list[str]:
+def image_props(hidpi: bool, alt: bool, export: bool = False) -> list[str]:
     """The image's properties an image callback sets, in order: ``src``,
-    then ``srcSet`` with hidpi, then ``alt`` with an alt text."""
-    return ["src", *["srcSet"] * hidpi, *["alt"] * alt]
+    then ``srcSet`` with hidpi, then ``alt`` with an alt text, then
+    :data:`EXPORT` with downloads."""
+    return ["src", *["srcSet"] * hidpi, *["alt"] * alt, *[EXPORT] * export]

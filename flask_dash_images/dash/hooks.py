@@ -110,6 +110,10 @@ dash.hooks.script(
             "relative_package_path": "assets/dash_images_events.js",
             "namespace": __package__,
         },
+        {
+            "relative_package_path": "assets/dash_images_download.js",
+            "namespace": __package__,
+        },
     ]
 )
 dash.hooks.stylesheet(
