@@ -1,0 +1,33 @@
+"""The plot page: the 16-axes figure, reporting clicks."""
+
+from __future__ import annotations
+
+import json
+
+import dash
+from dash import Input, Output, dcc, html
+
+from tests.apps.deployment import figure
+from tests.apps.deployment.pages_app.extensions import images
+
+dash.register_page(__name__, path="/plot")
+
+layout = html.Div(
+    [
+        dcc.Input(id="n", type="number", value=16),
+        html.Img(id="picture"),
+        html.Pre(id="clicked"),
+    ]
+)
+
+
+@images.callback(
+    Output("picture", "src"), Input("n", "value"), events=("click",), name="grid"
+)
+def draw(n):
+    return figure.grid(n)
+
+
+@dash.callback(Output("clicked", "children"), Input("picture", "data-click"))
+def clicked(event):
+    return json.dumps(event)
