@@ -41,9 +41,19 @@ class DashBrowser:
         """The callback that gives ``output`` its value: for an image whose
         URLs the server builds, the server callback whose answer the relay
         sets on it (its inputs and states are the image callback's)."""
+        return self._find(output)[0]
+
+    def _find(self, output: str) -> tuple[dict[str, t.Any], str, int | None]:
+        """The callback that gives ``output`` its value, the name of all it
+        sets (``..a.src...a.alt..`` when it sets several), and where
+        ``output`` is among them (``None``: it is the only one, or the
+        name asked for is the whole list)."""
         for dependency in self.dependencies:
-            if dependency["output"] == output:
-                return self._relayed(dependency) or dependency
+            name = dependency["output"]
+            outputs = name[2:-2].split("...") if name.startswith("..") else [name]
+            if name == output or output in outputs:
+                index = None if name == output else outputs.index(output)
+                return self._relayed(dependency) or dependency, name, index
         raise AssertionError(f"no callback for {output!r} in {self.dependencies}")
 
     def _relayed(self, callback: dict[str, t.Any]) -> dict[str, t.Any] | None:
@@ -73,7 +83,11 @@ class DashBrowser:
 
         :raises PreventUpdate: the callback left the picture as it was.
         """
-        callback = self.callback_for(output)
+        callback, name, index = self._find(output)
+        if index is not None:
+            # One of several outputs (src beside data-export, say): its value.
+            values = self.update(name, inputs, state, outputs)
+            return values[index]
         if callback["clientside_function"] is not None:
             return self._run_clientside(callback, inputs, state, outputs)
         body = {
@@ -91,8 +105,13 @@ class DashBrowser:
         if response.status_code == 204:
             raise PreventUpdate
         assert response.status_code == 200, response.get_data(as_text=True)
+        # What the relay sets on each image: its src, or, asked for several
+        # outputs, each of them in order.
+        wanted = output[2:-2].split("...") if output.startswith("..") else None
         srcs = {
             component: props["src"]
+            if wanted is None
+            else [props.get(w.rpartition(".")[2]) for w in wanted]
             for component, props in response.get_json()["response"].items()
         }
         if isinstance(outputs, list):

@@ -637,6 +637,18 @@ def test_every_inspect_picture_has_its_axes_in_the_same_place(page):
         assert (found["x"], found["y"]) == (pytest.approx(lon), pytest.approx(lat))
 
 
+def test_the_chart_downloads_as_vectors_and_at_300_dpi(page):
+    exports = page.update("chart-picture.data-export", [3, 400])
+    assert sorted(exports) == ["pdf", "png", "svg"]
+    pdf = page.get(exports["pdf"])
+    assert pdf.status_code == 200
+    assert pdf.data.startswith(b"%PDF-")
+    assert "filename=random-walks-3x400.pdf" in pdf.headers["Content-Disposition"]
+    png = decode(page.get(exports["png"]).data)
+    assert png.size == (3 * chart.WIDTH, 3 * chart.HEIGHT)
+    assert png.info["dpi"] == pytest.approx((300, 300), abs=0.01)
+
+
 def test_the_flask_page_images_load(dash_app):
     client = dash_app.server.test_client()
     response = client.get("/flask/?text=Grüße")

@@ -64,7 +64,10 @@ def test_a_figure_as_svg_keeps_its_text_as_text():
 
 def test_a_figure_as_png_is_drawn_scale_times_larger():
     assert decoded(encode(figure(), "png")).size == (600, 400)
-    assert decoded(encode(figure(), "png", scale=3)).size == (1800, 1200)
+    big = decoded(encode(figure(), "png", scale=3))
+    assert big.size == (1800, 1200)
+    # 100 dpi three times: 300 dpi, said in the file.
+    assert big.info["dpi"] == pytest.approx((300, 300), abs=0.01)
     assert decoded(encode(figure(), "jpeg", scale=2)).size == (1200, 800)
     assert decoded(encode(figure(), "webp", scale=1.5)).size == (900, 600)
 

@@ -175,6 +175,9 @@ def encode_export(
     if _is_figure(result):
         if name == "pdf":
             return _figure_pdf(result, max_pixels)
+        # Said in the file too, so that a document places it at its size.
+        dpi = result.dpi * scale
+        options = {"dpi": (dpi, dpi), **options}
         image = render.to_image(result, max_pixels, scale)
     else:
         if isinstance(result, str) or (
