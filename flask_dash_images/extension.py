@@ -153,6 +153,7 @@ class DynamicImages:
         allow_none: bool = False,
         prevent_initial_call: bool | None = None,
         events: t.Sequence[str] = (),
+        preview: bool | None = None,
         alt: str | None = None,
         export: t.Sequence[str] = (),
         export_scale: float = 1,
@@ -198,8 +199,13 @@ class DynamicImages:
             ``None``; by default the picture is left as it is.
         :param prevent_initial_call: passed on to Dash.
         :param events: pointer events the image reports as Dash properties
-            (``"click"``, ``"dblclick"``, ``"hover"``, and one of ``"brush"``,
-            ``"brush-x"``, ``"brush-y"``), in data coordinates.
+            (``"click"``, ``"dblclick"``, ``"hover"``, ``"wheel"``, and one of
+            ``"brush"``, ``"brush-x"``, ``"brush-y"`` or ``"pan"``), in data
+            coordinates.
+        :param preview: after a wheel, pan or brush, show the expected next
+            view at once (the current picture scaled and moved inside the
+            image's box) until the next picture has loaded. By default on
+            where the image reports one of those events.
         :param alt: the image's ``alt`` text, or a template over the
             generator's parameter names (``"Line to ({x}, {y})"``).
         :param export: formats the picture may also be downloaded as, from
@@ -230,6 +236,7 @@ class DynamicImages:
             allow_none=allow_none,
             prevent_initial_call=prevent_initial_call,
             events=events,
+            preview=preview,
             alt=alt,
             export_button=export_button,
             format=format,

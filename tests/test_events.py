@@ -158,7 +158,11 @@ def test_the_page_names_the_pictures_that_report_events(dash_factory, images):
     page = dash_app.server.test_client().get("/").get_data(as_text=True)
     start = page.index('<script id="_dash-images-config" type="application/json">')
     text = page[start:].partition(">")[2].partition("</script>")[0]
-    assert json.loads(text) == {"events": {"e": ["click", "brush-x"]}}
+    # A brush moves the view: the page previews it (preview= by default).
+    assert json.loads(text) == {
+        "events": {"e": ["click", "brush-x"]},
+        "preview": ["e"],
+    }
 
 
 @pytest.mark.parametrize(

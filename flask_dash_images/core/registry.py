@@ -52,6 +52,7 @@ SPEC_OPTIONS = frozenset(
         "responsive",
         "allow_none",
         "events",
+        "preview",
         "export",
         "export_scale",
         "filename",
@@ -66,13 +67,17 @@ DASH_OPTIONS = frozenset(
         "responsive",
         "allow_none",
         "events",
+        "preview",
         "alt",
         "export_button",
     }
 )
 
-#: The pointer events an image may report (``events=``): at most one brush.
-EVENTS = ("click", "dblclick", "hover", "brush", "brush-x", "brush-y")
+#: The pointer events an image may report (``events=``): at most one brush,
+#: and not with "pan" (both are a drag on the picture).
+EVENTS = ("click", "dblclick", "hover", "brush", "brush-x", "brush-y", "wheel", "pan")
+#: The events that move the view, which ``preview=`` shows at once.
+MOVES = frozenset({"brush", "brush-x", "brush-y", "wheel", "pan"})
 
 #: The format option that picks a format per request from the Accept header.
 AUTO = "auto"
@@ -106,6 +111,10 @@ class ImageSpec:
         the generator (by default the picture is left as it is).
     :param events: the pointer events its image reports (:data:`EVENTS`);
         with any, each picture carries its coordinate map.
+    :param preview: its page shows the expected next view at once after a
+        wheel, pan or brush (:data:`MOVES`), the current picture moved,
+        until the next picture has loaded; ``None``: whenever it reports
+        one of them (see :attr:`previews`).
     :param export: the formats its picture may also be downloaded as
         (:data:`.export.EXPORTS`).
     :param export_scale: how many times larger raster downloads are drawn.
@@ -131,6 +140,7 @@ class ImageSpec:
     responsive: bool = False
     allow_none: bool = False
     events: tuple[str, ...] = ()
+    preview: bool | None = None
     export: tuple[str, ...] = ()
     export_scale: float = 1
     filename: str | None = None
@@ -174,6 +184,23 @@ class ImageSpec:
             raise RegistrationError(
                 f"{self.label}: events={self.events!r}: name each once, from"
                 f" {', '.join(map(repr, EVENTS))}, with at most one brush"
+            )
+        if "pan" in self.events and brushes:
+            raise RegistrationError(
+                f"{self.label}: events={self.events!r}: 'pan' and {brushes[0]!r}"
+                " both drag on the picture, so one of them could never happen;"
+                " choose one (a figure that pans zooms with 'wheel')"
+            )
+        if self.preview is not None and not isinstance(self.preview, bool):
+            raise RegistrationError(
+                f"{self.label}: preview must be True or False, not {self.preview!r}"
+            )
+        if self.preview and not MOVES.intersection(self.events):
+            raise RegistrationError(
+                f"{self.label}: preview=True shows the view that a wheel, pan"
+                f" or brush moves to, and events={self.events!r} has none:"
+                " nothing to preview; add one of them to events, or leave"
+                " preview out"
             )
         if len(set(self.params)) != len(self.params):
             raise RegistrationError(
@@ -238,6 +265,14 @@ class ImageSpec:
     def _default_name(self) -> str:
         # name=..., or the function's own name rather than the digest.
         return self.name or getattr(self.function, "__name__", "") or self.guid
+
+    @property
+    def previews(self) -> bool:
+        """Whether its page shows the next view at once (``preview=``, by
+        default where an event moves the view)."""
+        if self.preview is None:
+            return bool(MOVES.intersection(self.events))
+        return self.preview
 
     @property
     def extension(self) -> str:

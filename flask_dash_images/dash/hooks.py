@@ -55,8 +55,9 @@ def _not_found(rest: str) -> t.Any:
 def _add_page_config(index: str) -> str:
     # Every Dash page of a server set up with images says its version, which
     # the browser's URL builder adds as the server's does, which of its
-    # pictures report pointer events (by guid), for the events script, and,
-    # with responsive pictures, the server's pixel limit.
+    # pictures report pointer events (by guid), for the events script, which
+    # of them preview the next view, and, with responsive pictures, the
+    # server's pixel limit.
     if not flask.has_app_context():
         return index
     state = flask.current_app.extensions.get(EXTENSION_KEY)
@@ -69,6 +70,9 @@ def _add_page_config(index: str) -> str:
     events = {guid: list(spec.events) for guid, spec in pictures.items() if spec.events}
     if events:
         config["events"] = events
+    preview = sorted(guid for guid, spec in pictures.items() if spec.previews)
+    if preview:
+        config["preview"] = preview
     if any(spec.responsive for spec in pictures.values()):
         # The page script asks for no more pixels than the server draws.
         config["maxPixels"] = state.service.max_pixels
