@@ -196,7 +196,9 @@ class AppState:
                 self.check_sendable(spec)
         return changed
 
-    def read_url(self, guid: str, ext: str, query_string: bytes, rule: str) -> Asked:
+    def read_url(
+        self, guid: str, ext: str, query_string: bytes, rule: str
+    ) -> tuple[ImageSpec, dict[str, t.Any], str | None, str | None]:
         """What the picture URL ``<prefix>image_generator/<guid>.<ext>?<query>``
         asks for: its generator, the values, the version the URL carries,
         and the download's format, for a download.
@@ -233,7 +235,8 @@ class AppState:
         if not (ext in spec.export if download else ext == spec.extension or is_map):
             raise UnknownImage("no such image")
         spec.check(values, self.service.max_pixels)
-        return Asked(spec, values, version, ext if download else None)
+        # A plain tuple: a NamedTuple's constructor costs a call per request.
+        return spec, values, version, ext if download else None
 
     def check_sendable(self, spec: ImageSpec) -> None:
         """Refuse a generator a worker process cannot get, where renders run
@@ -416,17 +419,6 @@ class AppState:
 
 
 _NOTHING: dict[str, ImageSpec] = {}
-
-
-class Asked(t.NamedTuple):
-    """What a picture URL asks for (see :meth:`AppState.read_url`)."""
-
-    spec: ImageSpec
-    values: dict[str, t.Any]
-    #: The version the URL carries, if any.
-    version: str | None
-    #: A download's format, or ``None``: the picture (or its map).
-    download: str | None
 
 
 def _read_keys(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:

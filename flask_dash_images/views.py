@@ -114,10 +114,12 @@ def serve_image(guid: str, ext: str) -> BaseResponse:
 
 def _serve(guid: str, ext: str) -> Response:
     state: AppState | None = current_app.extensions.get(EXTENSION_KEY)
-    rule = request.url_rule
+    # The request itself, once, rather than through its proxy each time.
+    asked = request._get_current_object()  # type: ignore[attr-defined]
+    rule = asked.url_rule
     if state is None or rule is None:
         raise UnknownImage("no such image")
-    environ = request.environ
+    environ = asked.environ
     # What request.query_string is, without its cached property's cost.
     query_string = environ.get("QUERY_STRING", "").encode("latin-1")
     found_id = None
@@ -149,7 +151,7 @@ def _serve(guid: str, ext: str) -> Response:
             if _not_modified(environ, etag):
                 return Response(status=304, headers=spec.headers(etag))
     picture = state.service.picture(
-        spec, values, fmt, key, store=current and spec.cached
+        spec, values, fmt.name, key, store=current and spec.cached
     )
     if picture.map is not None and current and not (picture.hit or picture.shared):
         _keep_map(state, spec, picture.map, key)
@@ -246,7 +248,12 @@ def _not_modified(environ: WSGIEnvironment, etag: str) -> bool:
 
 
 def _server_timing(picture: Picture) -> str:
-    metrics = [f"{name};dur={seconds * 1000:.3f}" for name, seconds in picture.timings]
+    timings = picture.timings
+    if len(timings) == 2 and not picture.shared:
+        # A render, the common case: one format call.
+        (first, a), (second, b) = timings
+        return f"{first};dur={a * 1000:.3f}, {second};dur={b * 1000:.3f}"
+    metrics = [f"{name};dur={seconds * 1000:.3f}" for name, seconds in timings]
     if picture.hit:
         metrics.append('hit;desc="server cache"')
     elif picture.shared:

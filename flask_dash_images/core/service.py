@@ -96,23 +96,44 @@ class RenderService:
         self,
         spec: ImageSpec,
         values: t.Mapping[str, t.Any],
-        fmt: render.Format,
+        name: str,
         key: str | None = None,
         store: bool = False,
+        download: float | None = None,
     ) -> Picture:
-        """The picture of ``spec`` for ``values`` in ``fmt``.
+        """The picture of ``spec`` for ``values`` in the format ``name``.
 
         :param key: what the picture depends on, for a deterministic
             generator: identical concurrent requests (same key) render once.
         :param store: the server cache may serve and keep it (the generator
             is cached and the URL's version is this server's).
+        :param download: the export scale of a download (:meth:`download`
+            gives it): ``name`` is then a format of the spec's ``export=``.
         :raises RenderBusy: no render slot came free in time, or another
             request's render of the same picture was not done in time.
         :raises GeneratorFailed: the generator raised or returned no picture
             (logged here, with its traceback).
         :raises HTTPException: the generator aborted with an HTTP error.
         """
-        return self._answer(spec, values, fmt.name, key, store, None)
+        try:
+            picture = self._picture(spec, values, name, key, store, download)
+        except RenderBusy as busy:
+            self._failed(spec, name, busy)
+            raise
+        except GeneratorFailed as failed:
+            self._failed(spec, name, failed.__cause__ or failed)
+            raise
+        if image_rendered.receivers:
+            image_rendered.send(
+                self.sender,
+                name=spec.guid,
+                format=name,
+                seconds=sum(seconds for _, seconds in picture.timings),
+                size=len(picture.data),
+                cached=picture.hit,
+                shared=picture.shared,
+            )
+        return picture
 
     def download(
         self,
@@ -138,36 +159,7 @@ class RenderService:
             responsive=spec.responsive,
             max_pixels=self.max_pixels,
         )
-        return self._answer(spec, scaled, name, key, store, spec.export_scale)
-
-    def _answer(
-        self,
-        spec: ImageSpec,
-        values: t.Mapping[str, t.Any],
-        name: str,
-        key: str | None,
-        store: bool,
-        download: float | None,
-    ) -> Picture:
-        try:
-            picture = self._picture(spec, values, name, key, store, download)
-        except RenderBusy as busy:
-            self._failed(spec, name, busy)
-            raise
-        except GeneratorFailed as failed:
-            self._failed(spec, name, failed.__cause__ or failed)
-            raise
-        if image_rendered.receivers:
-            image_rendered.send(
-                self.sender,
-                name=spec.guid,
-                format=name,
-                seconds=sum(seconds for _, seconds in picture.timings),
-                size=len(picture.data),
-                cached=picture.hit,
-                shared=picture.shared,
-            )
-        return picture
+        return self.picture(spec, scaled, name, key, store, spec.export_scale)
 
     def _failed(self, spec: ImageSpec, name: str, error: BaseException) -> None:
         if image_failed.receivers:
