@@ -27,6 +27,7 @@ MODULES = (
     "slider_sweep",
     "coalescing",
     "nginx_cache",
+    "export_cost",
 )
 
 
