@@ -4,6 +4,7 @@ repository, the sdist and the wheel."""
 from __future__ import annotations
 
 import configparser
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -26,10 +27,25 @@ def test_the_license_file_is_the_declared_license():
     assert "Permission is hereby granted, free of charge" in text
 
 
+def source_tree(into: Path) -> Path:
+    """A copy of the repository's tracked files: setuptools writes its build
+    directories into the tree it builds, which must not be the checkout."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        target = into / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (ROOT / name).is_file():
+            shutil.copyfile(ROOT / name, target)
+    return into
+
+
 def test_the_wheel_carries_the_license(tmp_path):
+    source = source_tree(tmp_path / "source")
     pip = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
     subprocess.run(
-        [*pip, "-w", str(tmp_path), str(ROOT)],
+        [*pip, "-w", str(tmp_path), str(source)],
         check=True,
         capture_output=True,
         timeout=120,
@@ -52,9 +68,10 @@ def test_the_wheel_carries_the_license(tmp_path):
 
 
 def test_the_sdist_carries_the_license(tmp_path):
+    source = source_tree(tmp_path / "source")
     subprocess.run(
         [sys.executable, "setup.py", "-q", "sdist", "-d", str(tmp_path)],
-        cwd=ROOT,
+        cwd=source,
         check=True,
         capture_output=True,
         timeout=120,
