@@ -171,6 +171,7 @@ def test_every_public_name_has_an_api_entry(site):
             "-p no:dash",
         ),
         ("run behind nginx", "guides/deployment.html#deploy-nginx", "proxy_pass"),
+        ("download as PDF", "guides/downloads.html#downloads-pdf", "export="),
     ],
 )
 def test_tasks_are_one_click_from_the_index(site, task, href, says):

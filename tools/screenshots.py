@@ -4,7 +4,8 @@
 ``example_project.create_app()`` on a free loopback port, opens every page in
 headless Chromium through Playwright, waits until every picture on it has
 been decoded, and writes ``docs/images/<page>.png``, plus ``gallery.png``
-(the fractal explorer at one of its presets) for the top of the README.
+(the fractal explorer at one of its presets) for the top of the README, and
+``download.png`` (the Chart page's download control, open).
 
 Chromium is ``$CHROMIUM``, else ``chromium`` on the PATH, else
 ``/usr/bin/chromium`` (Debian: ``apt-get install chromium``); the Chromium
@@ -24,7 +25,7 @@ import typing as t
 from PIL import Image
 
 from example_project import create_app
-from example_project.pages import PAGES, fractal
+from example_project.pages import PAGES, chart, fractal
 from tests.browser.helpers import (
     CHROMIUM_ARGS,
     assert_no_console_errors,
@@ -132,8 +133,30 @@ def gallery_shot(context: BrowserContext, base: str) -> bytes:
     return png
 
 
+def download_shot(context: BrowserContext, base: str) -> bytes:
+    """The Chart page's picture with its download control open."""
+    page = open_page(context, base + chart.PATH, dash=True)
+    picture = page.locator("#chart-picture")
+    picture.hover()
+    page.get_by_role("button", name="Download picture").click()
+    page.get_by_role("link", name="PDF").hover()
+    box = picture.bounding_box()
+    assert box is not None
+    png = page.screenshot(
+        clip={
+            "x": max(0, box["x"] - MARGIN),
+            "y": max(0, box["y"] - MARGIN),
+            "width": box["width"] + 2 * MARGIN,
+            "height": box["height"] + 2 * MARGIN,
+        }
+    )
+    assert_no_console_errors(page)
+    page.close()
+    return png
+
+
 def main(argv: list[str] | None = None) -> int:
-    names = [*(shot.name for shot in SHOTS), "gallery"]
+    names = [*(shot.name for shot in SHOTS), "gallery", "download"]
     parser = argparse.ArgumentParser(
         prog="python -m tools.screenshots", description=__doc__.partition("\n")[0]
     )
@@ -170,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
                 for shot in SHOTS
             }
             shots["gallery"] = functools.partial(gallery_shot, context, server.url)
+            shots["download"] = functools.partial(download_shot, context, server.url)
             for name in args.names or names:
                 target = args.out / f"{name}.png"
                 size = save(shots[name](), target)
