@@ -4,9 +4,15 @@
 stand-in for what it touches: ``document`` (capturing listeners, the
 page's ``_dash-images-config``, the brush overlay's elements), ``<img>``
 elements with a box, ``fetch`` answered by the test (each request
-recorded), timers on a clock the test moves, and Dash's ``set_props``
-(recorded). Its pure maths are ``window.dashImagesEvents``, callable
-directly (:meth:`EventsPage.locate`, :meth:`EventsPage.brush`).
+recorded), timers and animation frames on a clock the test moves, and
+Dash's ``set_props`` (recorded). Its pure maths are
+``window.dashImagesEvents``, callable directly (:meth:`EventsPage.locate`,
+:meth:`EventsPage.brush`).
+
+An ``<img>`` has listeners of its own, inline styles, a ``src`` attribute
+that a test changes as Dash's renderer does (:meth:`EventsPage.set_src`:
+the new picture is then loading) and a load the test decides
+(:meth:`EventsPage.load`).
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ __Element.prototype.removeChild = function (c) {
 };
 var document = {
   body: new __Element("BODY"),
+  head: new __Element("HEAD"),
   addEventListener: function (type, listener) {
     (__listeners[type] = __listeners[type] || []).push(listener);
   },
@@ -61,23 +68,76 @@ function getComputedStyle() {
   return {paddingLeft: "0px", paddingRight: "0px", paddingTop: "0px",
     paddingBottom: "0px"};
 }
-// <img> elements, by id: shown at (left, top), width x height CSS pixels.
+// Inline styles: properties, and the CSS text a browser keeps of them.
+function __Style() {}
+__Style.prototype.setProperty = function (k, v) { this[k] = String(v); };
+__Style.prototype.removeProperty = function (k) { delete this[k]; };
+__Style.prototype.getPropertyValue = function (k) {
+  return this[k] === undefined ? "" : this[k];
+};
+// <img> elements, by id: shown at (left, top), width x height CSS pixels
+// (before any transform; getBoundingClientRect gives the transformed box,
+// for the transforms the page script sets: matrix(sx, 0, 0, sy, tx, ty)).
 var __images = {};
 function __image(id, src, left, top, width, height) {
-  __images[id] = {
+  var img = {
     tagName: "IMG", id: id, src: src, currentSrc: src, clientLeft: 0, clientTop: 0,
-    clientWidth: width, clientHeight: height,
+    clientWidth: width, clientHeight: height, offsetWidth: width,
+    offsetHeight: height, complete: true, naturalWidth: width, naturalHeight: height,
+    attributes: {src: src}, listeners: {}, style: new __Style(),
+    getAttribute: function (k) {
+      return Object.prototype.hasOwnProperty.call(this.attributes, k)
+        ? this.attributes[k] : null;
+    },
+    setAttribute: function (k, v) { this.attributes[k] = String(v); },
+    removeAttribute: function (k) { delete this.attributes[k]; },
+    hasAttribute: function (k) {
+      return Object.prototype.hasOwnProperty.call(this.attributes, k);
+    },
+    addEventListener: function (type, listener) {
+      (this.listeners[type] = this.listeners[type] || []).push(listener);
+    },
     getBoundingClientRect: function () {
-      return {left: left, top: top, right: left + width, bottom: top + height,
-        width: width, height: height};
+      var text = this.style.transform || "";
+      var t = text.indexOf("matrix(") === 0
+        ? text.slice(7, -1).split(",").map(Number) : [1, 0, 0, 1, 0, 0];
+      var l = left + t[4];
+      var u = top + t[5];
+      return {left: l, top: u, right: l + width * t[0], bottom: u + height * t[3],
+        width: width * t[0], height: height * t[3]};
     }
   };
+  __images[id] = img;
   return true;
 }
-function __dispatch(type, id, x, y, button) {
-  var event = {type: type, target: __images[id] || {tagName: "DIV"}, clientX: x,
-    clientY: y, button: button || 0, preventDefault: function () {}};
+// Dash's renderer sets a new src: the picture is loading (the old one is
+// still shown).
+function __setSrc(id, src) {
+  var img = __images[id];
+  img.attributes.src = src;
+  img.src = src;
+  img.currentSrc = src;
+  img.complete = false;
+  return true;
+}
+// The picture asked for has arrived (or failed): then its load (error).
+function __load(id, ok) {
+  var img = __images[id];
+  img.complete = true;
+  img.naturalWidth = ok ? img.clientWidth : 0;
+  __dispatch(ok ? "load" : "error", id, 0, 0, 0, "{}");
+  return true;
+}
+var __prevented = [];
+function __dispatch(type, id, x, y, button, extraText) {
+  var target = __images[id] || {tagName: "DIV"};
+  var event = {type: type, target: target, clientX: x, clientY: y,
+    button: button || 0, pointerId: 1, pointerType: "mouse", isPrimary: true,
+    preventDefault: function () { __prevented.push(type); }};
+  var extra = JSON.parse(extraText || "{}");
+  Object.keys(extra).forEach(function (k) { event[k] = extra[k]; });
   (__listeners[type] || []).forEach(function (f) { f(event); });
+  ((target.listeners || {})[type] || []).forEach(function (f) { f(event); });
   return true;
 }
 // Timers on a clock the test moves.
@@ -92,6 +152,19 @@ function __advance(ms) {
   var due = __timers.filter(function (t) { return t.at <= __now; });
   __timers = __timers.filter(function (t) { return t.at > __now; });
   due.forEach(function (t) { t.f(); });
+  return true;
+}
+// Animation frames: the test runs them (the browser's next frame).
+var __frames = [];
+function requestAnimationFrame(f) {
+  __frames.push(f);
+  return __frames.length;
+}
+window.requestAnimationFrame = requestAnimationFrame;
+function __frame() {
+  var due = __frames;
+  __frames = [];
+  due.forEach(function (f) { f(__now); });
   return true;
 }
 // fetch: the test says what each URL answers; every request is recorded.
@@ -126,7 +199,7 @@ function __response(answer) {
 var __entries = [];
 window.performance = {getEntriesByName: function (name) {
   return __entries.filter(function (e) { return e.name === name; });
-}};
+}, now: function () { return __now; }};
 var __setProps = [];
 window.dash_clientside = {set_props: function (id, props) {
   __setProps.push([id, props]);
@@ -154,10 +227,17 @@ class EventsPage:
     """The events script in V8, on a page whose ``_dash-images-config``
     names the pictures that report events (``{guid: [event, ...]}``)."""
 
-    def __init__(self, events: t.Mapping[str, t.Sequence[str]] | None = None):
+    def __init__(
+        self,
+        events: t.Mapping[str, t.Sequence[str]] | None = None,
+        preview: t.Sequence[str] = (),
+    ):
         self.v8 = MiniRacer()
         self.v8.eval(_DOM)
-        self.v8.eval(f"__config = {_js({'events': dict(events or {})})}")
+        config: dict[str, t.Any] = {"events": dict(events or {})}
+        if preview:
+            config["preview"] = list(preview)
+        self.v8.eval(f"__config = {_js(config)}")
         self.v8.eval(SCRIPT)
 
     # -- the maths ------------------------------------------------------------
@@ -222,11 +302,49 @@ class EventsPage:
         self.v8.eval(f"__entries.push({_js(entry)})")
 
     def dispatch(
-        self, kind: str, dom_id: str | None, x: float, y: float, button: int = 0
+        self,
+        kind: str,
+        dom_id: str | None,
+        x: float,
+        y: float,
+        button: int = 0,
+        **fields: t.Any,
     ) -> None:
-        """A DOM event (``click``, ``pointermove``, ...) on the element
-        ``dom_id`` at client position ``(x, y)``."""
-        self.v8.eval(f"__dispatch({_js(kind)}, {_js(dom_id)}, {x}, {y}, {button})")
+        """A DOM event (``click``, ``pointermove``, ``wheel``...) on the
+        element ``dom_id`` at client position ``(x, y)``; ``fields`` are the
+        event's others (``deltaY=100``, ``pointerId=2``, ...)."""
+        extra = _js(_js(fields))
+        self.v8.eval(
+            f"__dispatch({_js(kind)}, {_js(dom_id)}, {x}, {y}, {button}, {extra})"
+        )
+
+    def prevented(self) -> list[str]:
+        """The types of the events whose default was prevented since the
+        last look."""
+        return t.cast(list[str], json.loads(self.v8.eval("__take('__prevented')")))
+
+    def set_src(self, dom_id: str, src: str) -> None:
+        """Dash's renderer sets the image's ``src``: its picture loads."""
+        self.v8.eval(f"__setSrc({_js(dom_id)}, {_js(src)})")
+
+    def load(self, dom_id: str, ok: bool = True) -> None:
+        """The image's picture has arrived (its ``load``), or failed."""
+        self.v8.eval(f"__load({_js(dom_id)}, {_js(ok)})")
+
+    def frame(self) -> None:
+        """The browser's next animation frame."""
+        self.v8.eval("__frame()")
+
+    def style(self, dom_id: str) -> dict[str, str]:
+        """The image's inline style properties the page script set."""
+        text = self.v8.eval(f"JSON.stringify(__images[{_js(dom_id)}].style)")
+        return t.cast(dict[str, str], json.loads(text))
+
+    def attribute(self, dom_id: str, name: str) -> str | None:
+        text = self.v8.eval(
+            f"JSON.stringify(__images[{_js(dom_id)}].getAttribute({_js(name)}))"
+        )
+        return t.cast("str | None", json.loads(text))
 
     def advance(self, ms: float) -> None:
         """Move the clock: due timers run (and then any promise work)."""

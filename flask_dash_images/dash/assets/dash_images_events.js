@@ -2,9 +2,17 @@
  *
  * For the pictures of image callbacks with events= (the page's
  * "_dash-images-config" names their generators), clicks, double-clicks,
- * hovering and brushing are reported as Dash properties of the image:
- * data-click, data-dblclick, data-hover and data-brush (set_props, so other
- * callbacks take them as Input).
+ * hovering, brushing, the wheel and panning are reported as Dash
+ * properties of the image: data-click, data-dblclick, data-hover,
+ * data-brush, data-wheel and data-pan (set_props, so other callbacks take
+ * them as Input). Touch: one finger pans, two pinch (a data-wheel).
+ *
+ * The events that move the view (wheel, pan, brush) go one at a time: while
+ * the picture of one is still to come, the next ones wait, gathered into
+ * one, and go when it has loaded. Pictures with preview (the config names
+ * them) show the expected next view at once: the picture shown, scaled and
+ * moved inside its own box (a CSS transform and a clip-path on the <img>:
+ * the layout does not move), until the picture of that view has loaded.
  *
  * Positions become data through the picture's coordinate map, made when
  * the picture was drawn (see flask_dash_images/core/coordinates.py and
@@ -27,8 +35,16 @@
   "use strict";
   var ROUTE = "image_generator/";
   var HEADER = "X-Dash-Images-Map";
+  var PREVIEW = "data-dash-images-preview";
   var HOVER_MS = 100;  // hover is reported at most this often
-  var DRAG_PX = 4;  // CSS pixels a press must move to be a brush
+  var DRAG_PX = 4;  // CSS pixels a press must move to be a brush or a pan
+  var NOTCH = 1.2;  // how much a notch of a mouse wheel (100 px) zooms
+  var LINE_PX = 100 / 3;  // deltaMode 1 (lines): three lines are a notch
+  var PAGE_PX = 300;  // deltaMode 2 (pages): a page is three notches
+  var STILL = 1e-3;  // a gesture that scales less than this (ln) zooms nothing
+  // How long the app may take to ask for the next picture after an event
+  // that moves the view; past it, that event changed nothing.
+  var ANSWER_MS = 1500;
   var KEPT_MAPS = 64;  // maps kept, by picture URL
   var MOVE_TO = 1;
   var CLOSE = 79;
@@ -312,7 +328,7 @@
     if (first.axes === null) {
       last = locate(map, clamp(end[0], 0, map.w), clamp(end[1], 0, map.h));
     } else {
-      var entry = map.axes.filter(function (e) { return e.i === first.axes; })[0];
+      var entry = entryOf(map, first.axes);
       if (!rectilinear(entry.inv)) {
         return null;
       }
@@ -333,8 +349,182 @@
     if (first.axes !== null) {
       selected.row = first.row;
       selected.col = first.col;
+      var scales = scalesOf(entryOf(map, first.axes).inv);
+      selected.xscale = scales[0];
+      selected.yscale = scales[1];
     }
     return selected;
+  }
+
+  function entryOf(map, i) {
+    return map.axes.filter(function (e) { return e.i === i; })[0];
+  }
+
+  // The names of an axes' scales, x then y, as matplotlib names them.
+  function scalesOf(steps) {
+    var names = ["linear", "linear"];
+    steps.forEach(function (step) {
+      if (step[0] === "s") {
+        names = [step[1] ? step[1][0] : "linear", step[2] ? step[2][0] : "linear"];
+      }
+    });
+    return names;
+  }
+
+  // -- exploring: the maths (pure) ---------------------------------------------
+
+  // How much a wheel event zooms in (> 1) or out: NOTCH per 100 px of
+  // deltaY. A trackpad's pinch comes as wheel events with ctrlKey whose
+  // deltaY is -100 ln(scale) (Chromium's rule): exp(-deltaY / 100).
+  function wheelFactor(deltaY, deltaMode, ctrlKey) {
+    var px = deltaY * (deltaMode === 1 ? LINE_PX : deltaMode === 2 ? PAGE_PX : 1);
+    return ctrlKey ? Math.exp(-px / 100) : Math.pow(NOTCH, -px / 100);
+  }
+
+  // A move of a picture inside its box: box point = t + s * picture point,
+  // in CSS pixels from the top left of the image's content box. The
+  // preview is one, and so is what each event does to the view: a zoom
+  // around a point, a shift, a brushed region brought onto the axes.
+  var IDENTITY = {sx: 1, sy: 1, tx: 0, ty: 0};
+
+  function zoom(q, f) {
+    return {sx: f, sy: f, tx: q[0] * (1 - f), ty: q[1] * (1 - f)};
+  }
+
+  function shift(dx, dy) {
+    return {sx: 1, sy: 1, tx: dx, ty: dy};
+  }
+
+  // first, then second.
+  function compose(first, second) {
+    return {sx: second.sx * first.sx, sy: second.sy * first.sy,
+      tx: second.sx * first.tx + second.tx, ty: second.sy * first.ty + second.ty};
+  }
+
+  function apply(move, p) {
+    return [move.tx + move.sx * p[0], move.ty + move.sy * p[1]];
+  }
+
+  function unapply(move, p) {
+    return [(p[0] - move.tx) / move.sx, (p[1] - move.ty) / move.sy];
+  }
+
+  function still(move) {
+    return move.sx === 1 && move.sy === 1 && move.tx === 0 && move.ty === 0;
+  }
+
+  // The point a zoom (sx = sy) keeps where it is: the one to zoom around.
+  function fixedPoint(move) {
+    return [move.tx / (1 - move.sx), move.ty / (1 - move.sy)];
+  }
+
+  // Two fingers moved from (a0, b0) to (a1, b1): the picture follows them,
+  // their midpoint moved and their spread zoomed.
+  function pinch(a0, b0, a1, b1) {
+    var d0 = Math.hypot(b0[0] - a0[0], b0[1] - a0[1]);
+    var d1 = Math.hypot(b1[0] - a1[0], b1[1] - a1[1]);
+    var f = d0 > 0 && d1 > 0 ? d1 / d0 : 1;
+    var m0 = [(a0[0] + b0[0]) / 2, (a0[1] + b0[1]) / 2];
+    var m1 = [(a1[0] + b1[0]) / 2, (a1[1] + b1[1]) / 2];
+    return {sx: f, sy: f, tx: m1[0] - f * m0[0], ty: m1[1] - f * m0[1]};
+  }
+
+  // The move that brings a brushed region onto the axes' area (each [x0,
+  // y0, x1, y1] in box pixels): the region widened to the area's aspect
+  // around its centre, as next_view widens it to the view's; a band
+  // ("brush-x", "brush-y") along its own axis only.
+  function brushMove(region, area, kind) {
+    var w = region[2] - region[0];
+    var h = region[3] - region[1];
+    var s;
+    if (kind === "brush-x") {
+      s = (area[2] - area[0]) / w;
+      return w > 0 ? {sx: s, sy: 1, tx: area[0] - s * region[0], ty: 0} : IDENTITY;
+    }
+    if (kind === "brush-y") {
+      s = (area[3] - area[1]) / h;
+      return h > 0 ? {sx: 1, sy: s, tx: 0, ty: area[1] - s * region[1]} : IDENTITY;
+    }
+    s = Math.min(w > 0 ? (area[2] - area[0]) / w : Infinity,
+      h > 0 ? (area[3] - area[1]) / h : Infinity);
+    if (!isFinite(s)) {
+      return IDENTITY;
+    }
+    return {sx: s, sy: s, tx: (area[0] + area[2]) / 2 - s * (region[0] + region[2]) / 2,
+      ty: (area[1] + area[3]) / 2 - s * (region[1] + region[3]) / 2};
+  }
+
+  var FOLLOWED = {linear: true, log: true};  // the scales next_view follows
+
+  // What a wheel, pan or pinch at (px, py) of a picture moves: {entry,
+  // scales} (entry null: the picture itself, in its extent's units or its
+  // pixels). null where next_view could not follow it: no axes there, axes
+  // that are not rectilinear, scales other than linear and log.
+  function explored(map, px, py) {
+    var first = locate(map, px, py);
+    if (first === null) {
+      return null;
+    }
+    if (first.axes === null) {
+      return {entry: null, scales: ["linear", "linear"]};
+    }
+    var entry = entryOf(map, first.axes);
+    var scales = scalesOf(entry.inv);
+    if (!rectilinear(entry.inv) || !FOLLOWED[scales[0]] || !FOLLOWED[scales[1]]) {
+      return null;
+    }
+    return {entry: entry, scales: scales};
+  }
+
+  // The data at (px, py) for what a gesture moves, also past its edges.
+  function dataOn(map, target, px, py) {
+    if (target.entry) {
+      return dataAt(target.entry.inv, px, map.h - py);
+    }
+    if (map.extent) {
+      var ex = map.extent.x;
+      var ey = map.extent.y;
+      return [ex[0] + (px / map.w) * (ex[1] - ex[0]),
+        ey[1] + (py / map.h) * (ey[0] - ey[1])];
+    }
+    return [px, py];
+  }
+
+  function described(target, value) {
+    var entry = target.entry;
+    value.axes = entry ? entry.i : null;
+    if (entry) {
+      value.row = at(entry, "row");
+      value.col = at(entry, "col");
+      value.xscale = target.scales[0];
+      value.yscale = target.scales[1];
+    }
+    return value;
+  }
+
+  // data-wheel: a zoom by factor around the point (px, py) of the picture.
+  function wheel(map, target, point, factor) {
+    var data = dataOn(map, target, point[0], point[1]);
+    if (!finite(data) || !(factor > 0 && isFinite(factor))) {
+      return null;
+    }
+    return described(target, {x: data[0], y: data[1], factor: factor});
+  }
+
+  // data-pan: how far the data moved, dragged from one point of the
+  // picture to another: dx = x at the end - x at the start (in the view
+  // the drag began in), in data units, or decades (log10) on a log axis;
+  // the next view is the view minus (dx, dy).
+  function pan(map, target, from, to) {
+    var a = dataOn(map, target, from[0], from[1]);
+    var b = dataOn(map, target, to[0], to[1]);
+    var logs = [target.scales[0] === "log", target.scales[1] === "log"];
+    var dx = logs[0] ? Math.log10(b[0]) - Math.log10(a[0]) : b[0] - a[0];
+    var dy = logs[1] ? Math.log10(b[1]) - Math.log10(a[1]) : b[1] - a[1];
+    if (!(isFinite(dx) && isFinite(dy))) {
+      return null;
+    }
+    return described(target, {dx: dx, dy: dy});
   }
 
   // The URL of a picture's map: its own, with ".map" for its extension,
@@ -371,16 +561,26 @@
     }
   }
 
-  // The events the picture of this <img> reports, or null.
-  function eventsOf(img) {
+  function guidOf(img) {
     var src = img.currentSrc || img.src || "";
     var at = src.indexOf(ROUTE);
-    if (at === -1) {
-      return null;
-    }
-    var guid = src.slice(at + ROUTE.length).split(".")[0];
-    var events = (config().events || {})[guid];
+    return at === -1 ? null : src.slice(at + ROUTE.length).split(".")[0];
+  }
+
+  // The events the picture of this <img> reports, or null.
+  function eventsOf(img) {
+    var guid = guidOf(img);
+    var events = guid === null ? null : (config().events || {})[guid];
     return events && events.length ? events : null;
+  }
+
+  function has(events, name) {
+    return events.indexOf(name) !== -1;
+  }
+
+  // Whether the picture of this <img> shows the next view at once.
+  function previews(img) {
+    return has(config().preview || [], guidOf(img));
   }
 
   function discard(response) {
@@ -469,8 +669,24 @@
     return typeof said === "string" && said.charAt(0) === "{";
   }
 
+  // The URL of the picture an <img> shows: while a new one loads, the one
+  // that loaded last (null: none, or it failed).
+  function shownSrc(img) {
+    if (img.complete) {
+      img.__dashImagesShown = img.naturalWidth > 0 ? img.currentSrc || img.src : null;
+    }
+    return img.__dashImagesShown || null;
+  }
+
+  // The map of the picture the <img> shows.
   function mapOf(img) {
-    var url = img.currentSrc || img.src;
+    return mapAt(shownSrc(img));
+  }
+
+  function mapAt(url) {
+    if (!url) {
+      return Promise.resolve(null);
+    }
     if (!maps[url]) {
       if (mapCount >= KEPT_MAPS) {
         maps = {};
@@ -496,21 +712,45 @@
     return maps[url];
   }
 
-  // Where a pointer is on the picture: CSS pixels from the top left of its
-  // content box, and that box's size, whatever size it is shown at.
-  function offset(img, event) {
-    var rect = img.getBoundingClientRect();
+  // The image's content box: where it starts in its border box (x, y) and
+  // its size, in CSS pixels, as laid out (before any preview's transform).
+  function contentBox(img) {
     var style = getComputedStyle(img);
-    var left = rect.left + img.clientLeft + parseFloat(style.paddingLeft || 0);
-    var top = rect.top + img.clientTop + parseFloat(style.paddingTop || 0);
-    var width = img.clientWidth - parseFloat(style.paddingLeft || 0) -
-      parseFloat(style.paddingRight || 0);
-    var height = img.clientHeight - parseFloat(style.paddingTop || 0) -
-      parseFloat(style.paddingBottom || 0);
-    if (!(width > 0 && height > 0)) {
+    var left = parseFloat(style.paddingLeft || 0);
+    var top = parseFloat(style.paddingTop || 0);
+    return {
+      x: img.clientLeft + left,
+      y: img.clientTop + top,
+      width: img.clientWidth - left - parseFloat(style.paddingRight || 0),
+      height: img.clientHeight - top - parseFloat(style.paddingBottom || 0)
+    };
+  }
+
+  // The preview's move on the image now (IDENTITY: none).
+  function painted(img) {
+    return img.__dashImagesPainted || IDENTITY;
+  }
+
+  // Where a pointer is: q, in CSS pixels from the top left of the image's
+  // content box as laid out; (x, y), the point of the picture under it,
+  // through the preview; and that box's size, whatever size it is shown at.
+  function offset(img, event) {
+    var box = contentBox(img);
+    if (!(box.width > 0 && box.height > 0)) {
       return null;
     }
-    return {x: event.clientX - left, y: event.clientY - top, width: width, height: height};
+    var move = painted(img);
+    var rect = img.getBoundingClientRect();  // of the transformed box
+    var q = [event.clientX - (rect.left - move.tx - box.x * (1 - move.sx) + box.x),
+      event.clientY - (rect.top - move.ty - box.y * (1 - move.sy) + box.y)];
+    return seen(move, {q: q, width: box.width, height: box.height});
+  }
+
+  // A spot with the point of the picture shown under it through a move.
+  function seen(move, spot) {
+    var p = unapply(move, spot.q);
+    return {x: p[0], y: p[1], q: spot.q, width: spot.width, height: spot.height,
+      clientX: spot.clientX, clientY: spot.clientY};
   }
 
   // An offset in the map's units (shown at its natural size: the same
@@ -587,16 +827,410 @@
     style.height = (y1 - y0) + "px";
   }
 
+  // A brush is read on the picture shown when it ends, through the preview
+  // then; where the view moves (wheel, pan, preview), it waits its turn.
   function brushEnd(img, kind, start, end) {
-    mapOf(img).then(function (map) {
-      if (!map) {
+    var url = shownSrc(img);
+    mapAt(url).then(function (map) {
+      if (!map || shownSrc(img) !== url) {
         return;
       }
-      var value = brush(map, kind, onPicture(map, start), onPicture(map, end));
-      if (value !== null) {
+      var before = painted(img);
+      var from = onPicture(map, seen(before, start));
+      var value = brush(map, kind, from, onPicture(map, seen(before, end)));
+      if (value === null) {
+        return;
+      }
+      if (!explores(img)) {
         report(img, "data-brush", stamp(value));
+        return;
+      }
+      var target = explored(map, from[0], from[1]);
+      var move = target ? brushPreview(map, target, before, kind, start, end) : IDENTITY;
+      queue(img, {kind: "brush", value: value, move: move});
+    });
+  }
+
+  // The move that shows the brushed region where the axes are.
+  function brushPreview(map, target, before, kind, start, end) {
+    var area = [0, 0, start.width, start.height];
+    if (target.entry) {
+      var kx = start.width / map.w;
+      var ky = start.height / map.h;
+      var box = bounds(target.entry.hit);
+      area = [box[0] * kx, (map.h - box[3]) * ky, box[2] * kx, (map.h - box[1]) * ky];
+    }
+    var corner = apply(before, area);
+    var far = apply(before, area.slice(2));
+    var shown = [Math.min(corner[0], far[0]), Math.min(corner[1], far[1]),
+      Math.max(corner[0], far[0]), Math.max(corner[1], far[1])];
+    var region = [
+      clamp(Math.min(start.q[0], end.q[0]), shown[0], shown[2]),
+      clamp(Math.min(start.q[1], end.q[1]), shown[1], shown[3]),
+      clamp(Math.max(start.q[0], end.q[0]), shown[0], shown[2]),
+      clamp(Math.max(start.q[1], end.q[1]), shown[1], shown[3])
+    ];
+    return brushMove(region, area, kind);
+  }
+
+  // -- exploring: one event at a time, and the preview -------------------------
+
+  // Whether the view of the picture moves with its events.
+  function explores(img) {
+    var events = eventsOf(img) || [];
+    return has(events, "wheel") || has(events, "pan") || previews(img);
+  }
+
+  // Each image's events that move the view: queue[0] was reported, and the
+  // picture it leads to has not loaded yet while since (the src then) is
+  // not null; the others wait. Each has its kind, its move of the view, and
+  // what its value is made of: the map of the picture shown and the
+  // preview then (before), the axes it acts on (target), a point (at) and
+  // the box's size.
+  function moves(img) {
+    if (!img.__dashImagesMoves) {
+      img.__dashImagesMoves = {queue: [], live: null, since: null, timer: null,
+        watching: false};
+    }
+    return img.__dashImagesMoves;
+  }
+
+  function queue(img, step) {
+    var state = moves(img);
+    var waiting = state.since !== null;
+    var last = state.queue[state.queue.length - 1];
+    if (waiting && state.queue.length > 1 && joins(last, step)) {
+      // Steps of one kind gather into one: their moves composed.
+      last.move = compose(last.move, step.move);
+      last.at = step.at;
+    } else if (waiting && step.kind === "brush") {
+      // A brush says where to go, whatever waited before it.
+      var skipped = IDENTITY;
+      state.queue.splice(1).forEach(function (s) {
+        skipped = compose(skipped, s.move);
+      });
+      step.move = compose(skipped, step.move);
+      state.queue.push(step);
+    } else {
+      state.queue.push(step);
+    }
+    render(img);
+    if (!waiting) {
+      send(img);
+    }
+  }
+
+  function joins(a, b) {
+    return a.kind === b.kind && a.kind !== "brush" && a.map === b.map &&
+      a.target.entry === b.target.entry;
+  }
+
+  // The value of a step: for gathered steps, what they did as one. Steps
+  // of the wheel zoom around the point they all kept where it was (under
+  // the pointer, if it stayed still).
+  function valueOf(step) {
+    if (step.kind === "brush") {
+      return step.value;
+    }
+    var map = step.map;
+    function onMap(q) {
+      var p = unapply(step.before, q);
+      return [p[0] * (map.w / step.size[0]), p[1] * (map.h / step.size[1])];
+    }
+    if (step.kind === "pan") {
+      return pan(map, step.target, onMap(step.at), onMap(apply(step.move, step.at)));
+    }
+    var f = step.move.sx;
+    var around = Math.abs(Math.log(f)) > 1e-9 ? fixedPoint(step.move) : step.at;
+    return wheel(map, step.target, onMap(around), f);
+  }
+
+  // Report the first step that waits; then wait for its picture.
+  function send(img) {
+    var state = moves(img);
+    while (state.queue.length) {
+      var step = state.queue[0];
+      var value = valueOf(step);
+      if (value !== null) {
+        state.since = img.getAttribute("src");
+        watch(img, state);
+        report(img, "data-" + step.kind, stamp(value));
+        return;
+      }
+      state.queue.shift();
+      render(img);
+    }
+  }
+
+  // Until the picture of the step reported has loaded: checked at its load
+  // and in each frame (where a picture may show before its load event), so
+  // that the preview leaves in the frame that shows the picture.
+  function watch(img, state) {
+    clearTimeout(state.timer);
+    state.timer = setTimeout(function answered() {
+      if (state.since !== null && img.getAttribute("src") === state.since) {
+        if (!img.complete) {
+          state.timer = setTimeout(answered, ANSWER_MS);  // its own picture first
+        } else {
+          drop(img);  // the app asked for no new picture
+        }
+      }
+    }, ANSWER_MS);
+    if (!state.watching) {
+      state.watching = true;
+      window.requestAnimationFrame(function frame() {
+        arrive(img);
+        state.watching = state.since !== null;
+        if (state.watching) {
+          window.requestAnimationFrame(frame);
+        }
+      });
+    }
+  }
+
+  // The picture of the step reported has loaded (or failed): the preview
+  // is what waited, on it; the next step goes.
+  function arrive(img) {
+    var state = img.__dashImagesMoves;
+    if (!state || state.since === null || !img.complete ||
+        img.getAttribute("src") === state.since) {
+      return;
+    }
+    state.since = null;
+    clearTimeout(state.timer);
+    state.queue.shift();
+    if (!(img.naturalWidth > 0)) {
+      state.queue = [];  // no picture of that view: what waited is dropped
+    }
+    render(img);
+    send(img);
+  }
+
+  function drop(img) {
+    var state = moves(img);
+    clearTimeout(state.timer);
+    state.since = null;
+    state.queue = [];
+    render(img);
+  }
+
+  // What the preview shows: the moves of the steps still to come, then of
+  // a gesture under way.
+  function render(img) {
+    var state = moves(img);
+    var move = IDENTITY;
+    if (previews(img)) {
+      state.queue.forEach(function (step) {
+        move = compose(move, step.move);
+      });
+      if (state.live) {
+        move = compose(move, state.live);
+      }
+    }
+    paint(img, move);
+  }
+
+  // The picture shown, moved in its box: a transform and a clip-path to
+  // the content box (in the image's own units, which the transform maps),
+  // so that nothing around it moves and nothing of it leaves the box.
+  function paint(img, move) {
+    var style = img.style;
+    var props = ["transform", "transform-origin", "clip-path"];
+    if (still(move)) {
+      if (img.__dashImagesPainted) {
+        props.forEach(function (name, i) {
+          var kept = img.__dashImagesKept[i];
+          if (kept) {
+            style.setProperty(name, kept);
+          } else {
+            style.removeProperty(name);
+          }
+        });
+        img.removeAttribute(PREVIEW);
+        img.__dashImagesPainted = null;
+      }
+      return;
+    }
+    if (!img.__dashImagesPainted) {
+      img.__dashImagesKept = props.map(function (name) {
+        return style.getPropertyValue(name);
+      });
+      img.setAttribute(PREVIEW, "");
+    }
+    var box = contentBox(img);
+    var ex = move.tx + box.x * (1 - move.sx);
+    var ey = move.ty + box.y * (1 - move.sy);
+    var inset = [
+      box.y - move.ty / move.sy,
+      img.offsetWidth - box.x - (box.width - move.tx) / move.sx,
+      img.offsetHeight - box.y - (box.height - move.ty) / move.sy,
+      box.x - move.tx / move.sx
+    ];
+    style.setProperty("transform-origin", "0 0");
+    style.setProperty("transform",
+      "matrix(" + [move.sx, 0, 0, move.sy, ex, ey].join(", ") + ")");
+    style.setProperty("clip-path", "inset(" + inset.map(function (v) {
+      return +Math.max(0, v).toFixed(3) + "px";
+    }).join(" ") + ")");
+    img.__dashImagesPainted = move;
+  }
+
+  // -- exploring: the wheel, and gestures of pointers --------------------------
+
+  function onWheel(event) {
+    var found = target(event);
+    if (!found || !has(found.events, "wheel")) {
+      return;
+    }
+    var img = found.img;
+    event.preventDefault();  // the page does not scroll over the picture
+    var f = wheelFactor(event.deltaY, event.deltaMode, event.ctrlKey);
+    var spot = offset(img, event);
+    if (f === 1 || !(f > 0 && isFinite(f)) || !spot || (gesture && gesture.img === img)) {
+      return;
+    }
+    var url = shownSrc(img);
+    mapAt(url).then(function (map) {
+      if (!map || shownSrc(img) !== url) {
+        return;
+      }
+      var before = painted(img);
+      var where = onPicture(map, seen(before, spot));
+      var acted = explored(map, where[0], where[1]);
+      if (acted) {
+        queue(img, {kind: "wheel", move: zoom(spot.q, f), before: before, map: map,
+          target: acted, at: spot.q, size: [spot.width, spot.height]});
       }
     });
+  }
+
+  // A pan or a pinch under way: {img, events, pointers (id -> box point),
+  // ids (in the order they came down), from (where each came down), live
+  // (the move so far), url (the picture shown at its start), before (the
+  // preview then), moved, mouse}.
+  var gesture = null;
+
+  function press(img, events, event) {
+    var spot = offset(img, event);
+    if (spot === null || (gesture && gesture.img !== img)) {
+      return;
+    }
+    event.preventDefault();  // no native dragging of the image
+    if (!gesture) {
+      var url = shownSrc(img);
+      if (!url) {
+        return;
+      }
+      mapAt(url);  // asked for while the user drags
+      gesture = {img: img, events: events, pointers: {}, ids: [], from: {},
+        live: IDENTITY, url: url, before: painted(img), at: spot.q,
+        size: [spot.width, spot.height], moved: false,
+        mouse: event.pointerType !== "touch"};
+    }
+    gesture.pointers[event.pointerId] = spot.q;
+    gesture.from[event.pointerId] = spot.q;
+    gesture.ids.push(event.pointerId);
+  }
+
+  function follow(event) {
+    var id = event.pointerId;
+    var spot = offset(gesture.img, event);
+    if (spot === null) {
+      return;
+    }
+    var ids = gesture.ids;
+    var old = gesture.pointers[id];
+    gesture.pointers[id] = spot.q;
+    var step = IDENTITY;
+    var two = ids.length > 1 && has(gesture.events, "wheel");
+    if (two && (id === ids[0] || id === ids[1])) {
+      var other = gesture.pointers[id === ids[0] ? ids[1] : ids[0]];
+      step = pinch(old, other, spot.q, other);
+    } else if (!two && id === ids[0] && has(gesture.events, "pan")) {
+      step = shift(spot.q[0] - old[0], spot.q[1] - old[1]);
+    }
+    gesture.live = compose(gesture.live, step);
+    var from = gesture.from[id];
+    if (Math.abs(spot.q[0] - from[0]) + Math.abs(spot.q[1] - from[1]) >= DRAG_PX) {
+      gesture.moved = true;
+    }
+    var done = gesture;
+    mapAt(done.url).then(function (map) {
+      // The preview follows once the gesture is known to move something.
+      if (gesture === done && done.moved && map && acts(map, done)) {
+        moves(done.img).live = done.live;
+        render(done.img);
+      }
+    });
+  }
+
+  // What the gesture acts on, from where it began.
+  function acts(map, done) {
+    var p = unapply(done.before, done.at);
+    return explored(map, p[0] * (map.w / done.size[0]), p[1] * (map.h / done.size[1]));
+  }
+
+  function lift(event) {
+    var id = event.pointerId;
+    delete gesture.pointers[id];
+    gesture.ids = gesture.ids.filter(function (other) { return other !== id; });
+    gesture.cancelled = gesture.cancelled || event.type === "pointercancel";
+    if (gesture.ids.length) {
+      return;  // other fingers go on
+    }
+    var done = gesture;
+    gesture = null;
+    moves(done.img).live = null;
+    if (!done.moved || done.cancelled) {
+      render(done.img);
+      return;
+    }
+    if (done.mouse) {
+      suppressClick = true;  // the click that ends a drag is no click
+    }
+    mapAt(done.url).then(function (map) {
+      var acted = map ? acts(map, done) : null;
+      var move = done.live;
+      var step = {before: done.before, map: map, target: acted, at: done.at,
+        size: done.size};
+      if (acted && Math.abs(Math.log(move.sx)) >= STILL && has(done.events, "wheel")) {
+        step.kind = "wheel";  // a pinch: the zoom around the point it kept
+        step.move = move;
+      } else if (acted && has(done.events, "pan")) {
+        var end = apply(move, done.at);
+        step.kind = "pan";
+        step.move = shift(end[0] - done.at[0], end[1] - done.at[1]);
+      }
+      if (step.kind) {
+        queue(done.img, step);
+      } else {
+        render(done.img);
+      }
+    });
+  }
+
+  // Pictures that pan or zoom take the touches that start on them (the page
+  // does not scroll or zoom there), and show a hand where they pan.
+  function styleTouches() {
+    var events = config().events || {};
+    var touch = [];
+    var grab = [];
+    Object.keys(events).forEach(function (guid) {
+      var rule = "img[src*=\"" + ROUTE + guid + ".\"]";
+      if (has(events[guid], "wheel") || has(events[guid], "pan")) {
+        touch.push(rule);
+      }
+      if (has(events[guid], "pan")) {
+        grab.push(rule);
+      }
+    });
+    if (!touch.length || !document.head) {
+      return;
+    }
+    var style = document.createElement("style");
+    style.textContent = ":where(" + touch.join(", ") + ") {touch-action: none;}" +
+      (grab.length ? "\n:where(" + grab.join(", ") + ") {cursor: grab;}" : "");
+    document.head.appendChild(style);
   }
 
   // -- wiring ------------------------------------------------------------------
@@ -649,8 +1283,17 @@
     if (!found || event.button !== 0) {
       return;
     }
+    if (drag && drag.img === found.img && event.pointerType === "touch" &&
+        has(found.events, "wheel")) {
+      pinchInstead(found, event);
+      return;
+    }
     var kind = brushKind(found.events);
     if (!kind) {
+      if (has(found.events, "pan") ||
+          (has(found.events, "wheel") && event.pointerType === "touch")) {
+        press(found.img, found.events, event);
+      }
       return;
     }
     event.preventDefault();  // no native dragging of the image
@@ -659,10 +1302,36 @@
       return;
     }
     mapOf(found.img);  // asked for while the user drags
-    drag = {img: found.img, kind: kind, start: spot, end: spot, box: null};
+    drag = {img: found.img, kind: kind, start: spot, end: spot, box: null,
+      pointerId: event.pointerId};
   }, true);
 
+  // A second finger on a picture that brushes and zooms: a pinch, from
+  // where the first came down.
+  function pinchInstead(found, event) {
+    var first = drag;
+    drag = null;
+    if (first.box) {
+      first.box.parentNode.removeChild(first.box);
+    }
+    var at = function (spot) {
+      return {clientX: spot.clientX, clientY: spot.clientY, pointerId: first.pointerId,
+        pointerType: "touch", preventDefault: function () {}};
+    };
+    press(found.img, found.events, at(first.start));
+    if (gesture) {
+      follow(at(first.end));
+      press(found.img, found.events, event);
+    }
+  }
+
   document.addEventListener("pointermove", function (event) {
+    if (gesture) {
+      if (gesture.pointers[event.pointerId]) {
+        follow(event);
+      }
+      return;
+    }
     if (drag) {
       var spot = spotted(drag.img, event);
       if (spot === null) {
@@ -693,8 +1362,15 @@
     }
   }, true);
 
+  function ended(event) {
+    if (gesture && gesture.pointers[event.pointerId]) {
+      lift(event);
+    }
+  }
+
   document.addEventListener("pointerup", function (event) {
     released = {target: event.target, clientX: event.clientX, clientY: event.clientY};
+    ended(event);
     if (!drag) {
       return;
     }
@@ -706,6 +1382,8 @@
       brushEnd(done.img, done.kind, done.start, done.end);
     }
   }, true);
+
+  document.addEventListener("pointercancel", ended, true);
 
   document.addEventListener("click", function (event) {
     if (suppressClick) {
@@ -729,7 +1407,49 @@
     if (found.events.indexOf("dblclick") !== -1) {
       point(found.img, precise(event), "data-dblclick");
     }
+    var state = found.img.__dashImagesMoves;
+    if (state && state.queue.length) {
+      // What waited was for views before this one: dropped, and the
+      // picture shown as it is until the next.
+      state.queue = state.since === null ? [] : state.queue.slice(0, 1);
+      if (state.queue.length) {
+        state.queue[0].move = IDENTITY;
+      }
+      render(found.img);
+    }
   }, true);
+
+  // Each picture's load: what it shows now, and whether the step that
+  // waited for it may go.
+  function loaded(event) {
+    var img = event.target;
+    if (!img || img.tagName !== "IMG") {
+      return;
+    }
+    img.__dashImagesShown = event.type === "load" ? img.currentSrc || img.src : null;
+    arrive(img);
+  }
+
+  document.addEventListener("load", loaded, true);
+  document.addEventListener("error", loaded, true);
+
+  // The wheel is listened to on the pictures that report it only (the
+  // page's own scrolling elsewhere never waits for this script); a
+  // picture gets its listener when the pointer comes over it, and its
+  // map is asked for then.
+  document.addEventListener("pointerover", function (event) {
+    var found = target(event);
+    if (!found || !(has(found.events, "wheel") || has(found.events, "pan"))) {
+      return;
+    }
+    if (!found.img.__dashImagesWheel && has(found.events, "wheel")) {
+      found.img.__dashImagesWheel = true;
+      found.img.addEventListener("wheel", onWheel, {passive: false});
+    }
+    mapOf(found.img);
+  }, true);
+
+  styleTouches();
 
   window.dashImagesEvents = {
     inside: inside,
@@ -737,7 +1457,9 @@
     locate: locate,
     brush: brush,
     mapUrl: mapUrl,
+    wheelFactor: wheelFactor,
     HOVER_MS: HOVER_MS,
-    DRAG_PX: DRAG_PX
+    DRAG_PX: DRAG_PX,
+    ANSWER_MS: ANSWER_MS
   };
 })();
