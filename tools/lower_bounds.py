@@ -12,7 +12,7 @@ import pathlib
 import re
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-EXTRAS = ("numpy", "matplotlib", "caching", "redis", "prometheus")
+EXTRAS = ("numpy", "matplotlib", "caching", "redis", "prometheus", "datashader")
 
 
 def requirements() -> list[str]:

@@ -11,7 +11,10 @@ drawn (so it is the map of that very picture), as compact JSON:
   :mod:`.axes_map` describes (how matplotlib's ``MouseEvent`` finds the
   axes under a point, and its data there). Display units run from the
   bottom left, as matplotlib's do;
-- an :class:`~.render.Extent`: ``extent``, the values at its edges;
+- an :class:`~.render.Extent`: ``extent``, the values at its edges
+  (``x``: left, right; ``y``: bottom, top);
+- an xarray ``DataArray`` (a Datashader image): the same ``extent``, from
+  its coordinates (see :func:`.data_arrays.edges`);
 - any other picture: its size alone, for events in its own pixels.
 
 The view sends a small map in the picture's own response (a header); a
@@ -29,7 +32,7 @@ import typing as t
 
 from PIL import Image
 
-from . import render
+from . import data_arrays, render
 from .axes_map import axes_entries
 
 __all__ = [
@@ -106,6 +109,9 @@ def coordinate_map(result: t.Any, fmt: render.Format, data: bytes) -> dict[str, 
             found.update(w=width, h=height)
     if extent is not None:
         found["extent"] = {"x": _pair(extent.x), "y": _pair(extent.y)}
+    elif data_arrays.is_data_array(picture):
+        x, y = data_arrays.edges(picture)
+        found["extent"] = {"x": _pair(x), "y": _pair(y)}
     return found
 
 

@@ -74,7 +74,7 @@ def check_options(
     """Refuse, at decoration, what no download could give.
 
     :param returns: the generator's return annotation, if any: a Pillow
-        image or a numpy array (by name) has no SVG.
+        image, a numpy array or an xarray DataArray (by name) has no SVG.
     :raises RegistrationError: saying what is wrong.
     """
     if isinstance(export, str):
@@ -117,8 +117,10 @@ def _is_raster(returns: object) -> bool:
     # A class, or its name as text (with "from __future__ import annotations").
     if isinstance(returns, type):
         returns = f"{returns.__module__}.{returns.__qualname__}"
+    # PIL's Image, numpy's ndarray, xarray's DataArray, Datashader's Image.
     return isinstance(returns, str) and (
-        returns.endswith("Image.Image") or returns.rpartition(".")[2] == "ndarray"
+        returns.endswith(("Image.Image", "tf.Image", "transfer_functions.Image"))
+        or returns.rpartition(".")[2] in ("ndarray", "DataArray")
     )
 
 

@@ -1,9 +1,10 @@
 """A generator's result -> encoded picture bytes.
 
-Accepted results: a Pillow image; a numpy array; a matplotlib ``Figure``;
-bytes already encoded in the declared format (SVG is :mod:`.vector`'s). numpy
-and matplotlib are only touched when a result is one of theirs, so neither is
-needed otherwise.
+Accepted results: a Pillow image; a numpy array; an xarray ``DataArray``
+(Datashader's images too, see :mod:`.data_arrays`); a matplotlib ``Figure``;
+bytes already encoded in the declared format (SVG is :mod:`.vector`'s).
+numpy, xarray and matplotlib are only touched when a result is one of theirs,
+so none is needed otherwise.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import typing as t
 from PIL import Image
 
 from ..exceptions import RenderError
-from . import vector
+from . import data_arrays, vector
 
 __all__ = [
     "FORMATS",
@@ -215,7 +216,8 @@ def encode(
 def to_image(
     result: t.Any, max_pixels: int | None = None, scale: float = 1
 ) -> Image.Image:
-    """A Pillow image for a result: an image, an array or a figure.
+    """A Pillow image for a result: an image, an array (numpy's, or an
+    xarray ``DataArray`` oriented by its coordinates) or a figure.
 
     :param scale: draw a figure that many times larger (at its dpi times
         ``scale``); images and arrays are as they are.
@@ -229,9 +231,12 @@ def to_image(
         return _from_array(result)
     if module == "matplotlib" and hasattr(result, "savefig"):
         return _from_figure(result, max_pixels, scale)
+    if data_arrays.is_data_array(result):
+        return _from_array(data_arrays.pixels(result))
     raise RenderError(
         f"the generator returned {type(result).__module__}.{type(result).__qualname__},"
-        " not a picture (a PIL image, a numpy array, a matplotlib Figure or bytes)"
+        " not a picture (a PIL image, a numpy array, an xarray DataArray, a"
+        " matplotlib Figure or bytes)"
     )
 
 
