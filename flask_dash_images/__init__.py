@@ -6,6 +6,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
+from .core.navigation import next_view
 from .core.render import Extent
 from .dash import image_callback
 from .exceptions import (
@@ -37,5 +38,6 @@ __all__ = [
     "image_callback",
     "image_failed",
     "image_rendered",
+    "next_view",
     "render_abandoned",
 ]
