@@ -86,7 +86,7 @@ def what_the_coordinates_say(array):
 
 SHADED = {
     "shade": lambda: tf.shade(aggregate()),
-    "shade-eq_hist-alpha": lambda: tf.shade(aggregate(), min_alpha=80),
+    "shade-min_alpha": lambda: tf.shade(aggregate(), min_alpha=80),
     "spread": lambda: tf.spread(tf.shade(aggregate()), px=1),
     "stack": lambda: tf.stack(
         tf.shade(aggregate(), cmap=["white", "red"]),
@@ -117,6 +117,18 @@ def test_a_datashader_image_is_placed_on_its_canvas(make):
     # tf.shade keeps the coordinates and drops the attrs: the edges come
     # from the pixel centres, and are the canvas' ranges.
     assert placed(make()) == pytest.approx((-2, 4, 10, 30), rel=1e-12)
+
+
+def test_a_map_request_places_it_without_encoding_it():
+    image = tf.shade(aggregate())
+    data, text = coordinates.encode_with_map(image, PNG, {coordinates.MAP_ONLY: True})
+    assert data == b""
+    assert text == coordinates.encode_with_map(image, PNG, {})[1]
+    assert json.loads(text) == {
+        "w": 30,
+        "h": 20,
+        "extent": {"x": [-2, 4], "y": [10, 30]},
+    }
 
 
 def test_an_aggregates_attrs_give_its_extent():
