@@ -43,7 +43,7 @@ from PIL import Image
 
 from flask_dash_images import DynamicImages
 from flask_dash_images.core import render
-from flask_dash_images.state import DEFAULTS
+from flask_dash_images.settings import DEFAULTS
 
 from . import common
 

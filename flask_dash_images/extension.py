@@ -26,7 +26,8 @@ from .core.registry import (
 )
 from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
 from .records import DashCallback, check_alt, check_dependencies, check_signable
-from .state import DEFAULTS, EXTENSION_KEY, AppState, get_state
+from .settings import DEFAULTS
+from .state import EXTENSION_KEY, AppState, get_state
 from .views import create_blueprint
 
 if t.TYPE_CHECKING:

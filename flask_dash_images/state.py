@@ -1,18 +1,16 @@
-"""Per-app state: the configuration read once in ``init_app``, and the signer."""
+"""Per-app state: which function draws each of the app's pictures, where
+they are served, how their URLs are read and signed, and the app's
+settings (:mod:`.settings`)."""
 
 from __future__ import annotations
 
-import os
 import typing as t
 import weakref
 
-from dash.testing import ignore_register_page
 from flask import Flask
 
+from . import settings
 from .core import urls, workers
-from .core.cache_guard import GuardedCache, check_timeouts
-from .core.flight import RenderSlots
-from .core.service import RenderService
 from .exceptions import (
     BadSignature,
     ConfigurationError,
@@ -23,52 +21,14 @@ from .exceptions import (
 )
 
 if t.TYPE_CHECKING:
-    from flask_caching import Cache
     from itsdangerous import Signer
 
     from .core.registry import ImageSpec
     from .extension import DynamicImages
 
-__all__ = ["AppState", "get_state", "picture_rule", "EXTENSION_KEY", "DEFAULTS"]
+__all__ = ["AppState", "get_state", "picture_rule", "EXTENSION_KEY"]
 
 EXTENSION_KEY = "dash_images"
-
-#: Every configuration key and its default.
-DEFAULTS: dict[str, t.Any] = {
-    # None: sign whenever the app has a SECRET_KEY; True/False force it.
-    "DASH_IMAGES_SIGN": None,
-    # Put into every URL, so a deploy with new drawing code busts old caches.
-    "DASH_IMAGES_VERSION": None,
-    # gunicorn's default request-line limit is 4094 bytes, method and
-    # protocol included; stay under it with room for a long path.
-    "DASH_IMAGES_MAX_URL_LENGTH": 3800,
-    # 4096 x 4096: about 64 MiB as RGBA, what one request may make a worker hold.
-    "DASH_IMAGES_MAX_PIXELS": 4096 * 4096,
-    # Generator calls at once per process: the default of Python's own
-    # ThreadPoolExecutor, CPUs + 4 (at most 32): enough to overlap I/O-bound
-    # generators, a bound on memory and on CPU-bound ones.
-    "DASH_IMAGES_MAX_RENDERS": min(32, (os.cpu_count() or 1) + 4),
-    # Seconds a request waits for a render slot (or for another request's
-    # render of the same picture) before a 503.
-    "DASH_IMAGES_RENDER_WAIT": 5.0,
-    # Seconds a render may take before its request gets a 503 (None: no
-    # limit); with processes, its worker is killed.
-    "DASH_IMAGES_RENDER_TIMEOUT": None,
-    # Worker processes that draw (0: in the request's thread).
-    "DASH_IMAGES_RENDER_PROCESSES": 0,
-    # Renders a worker process does before it is replaced.
-    "DASH_IMAGES_RENDER_MAX_TASKS": 100,
-    # Renders past RENDER_TIMEOUT that may run on in their threads (which
-    # cannot be stopped) without a render slot; past it they keep theirs and
-    # images.healthy() is False. None: DASH_IMAGES_MAX_RENDERS.
-    "DASH_IMAGES_MAX_ABANDONED": None,
-    # Seconds a failing server cache is skipped before it is tried again.
-    "DASH_IMAGES_CACHE_RETRY": 30.0,
-    # Seconds a signed URL stays valid (None: for good).
-    "DASH_IMAGES_URL_MAX_AGE": None,
-    # Seconds the clocks of the hosts may differ by, for URL_MAX_AGE.
-    "DASH_IMAGES_URL_LEEWAY": 10.0,
-}
 
 
 class AppState:
@@ -113,60 +73,18 @@ class AppState:
 
         :raises ConfigurationError: a value is wrong.
         """
-        config = app.config
-        extension = self.extension
-        self.version = _optional_name(config, "DASH_IMAGES_VERSION")
-        self.max_url_length = _positive_int(config, "DASH_IMAGES_MAX_URL_LENGTH")
-        self.url_max_age = _optional_positive_int(config, "DASH_IMAGES_URL_MAX_AGE")
-        self.url_leeway = _seconds(config, "DASH_IMAGES_URL_LEEWAY")
-        self.signer: Signer | None = _signer(config, self.url_max_age is not None)
-        # Dash URLs are signed only when asked: the callback endpoint would
-        # sign whatever values a browser posts, so a signature there protects
-        # nothing, and it costs the browser-built URL (a second round trip).
-        self.signs_dash_urls = config["DASH_IMAGES_SIGN"] is True
-        timeout = _optional_seconds(config, "DASH_IMAGES_RENDER_TIMEOUT")
+        read = settings.read(app, self.extension.cache)
+        # Attributes of their own: the route reads them on every request.
+        self.version = read.version
+        self.max_url_length = read.max_url_length
+        self.url_max_age = read.url_max_age
+        self.url_leeway = read.url_leeway
+        self.signer: Signer | None = read.signer
+        self.signs_dash_urls = read.signs_dash_urls
         #: Worker processes that draw (0: renders run in the request's thread).
-        self.processes = _count(config, "DASH_IMAGES_RENDER_PROCESSES")
-        max_tasks = _positive_int(config, "DASH_IMAGES_RENDER_MAX_TASKS")
-        renders = _positive_int(config, "DASH_IMAGES_MAX_RENDERS")
-        max_abandoned = (
-            renders
-            if config["DASH_IMAGES_MAX_ABANDONED"] is None
-            else _count(config, "DASH_IMAGES_MAX_ABANDONED")
-        )
-        runner: workers.Runner
-        if self.processes:
-            # One worker per render at once: a slot holder always has one.
-            renders = min(renders, self.processes)
-            runner = workers.ProcessPool(
-                self.processes,
-                timeout,
-                max_tasks,
-                # A page module imported in a worker must not register its
-                # page: Dash's own switch, which its background callbacks use.
-                loading=ignore_register_page,
-            )
-        elif timeout is not None:
-            runner = workers.InThreadWithTimeout(timeout)
-        else:
-            runner = workers.InThread()
-        self.service = RenderService(
-            slots=RenderSlots(
-                renders,
-                _seconds(config, "DASH_IMAGES_RENDER_WAIT"),
-                timeout=timeout,
-                max_abandoned=max_abandoned,
-            ),
-            runner=runner,
-            max_pixels=_positive_int(config, "DASH_IMAGES_MAX_PIXELS"),
-            cache=_guarded_cache(
-                app, extension.cache, _seconds(config, "DASH_IMAGES_CACHE_RETRY")
-            ),
-            logger=app.logger,
-            sender=app,
-            namespace=app.name,
-        )
-        self._read = _read_keys(config)
+        self.processes = read.processes
+        self.service = read.service
+        self._read = settings.read_keys(app.config)
 
     def configure_again(self, app: Flask) -> list[str]:
         """Read the configuration again if it changed since it was read (at
@@ -178,7 +96,7 @@ class AppState:
         :raises RegistrationError: a generator this app has cannot be drawn
             with the new configuration (worker processes).
         """
-        now = _read_keys(app.config)
+        now = settings.read_keys(app.config)
         changed = sorted(
             k for k, v in now.items() if k not in self._read or self._read[k] != v
         )
@@ -421,12 +339,6 @@ class AppState:
 _NOTHING: dict[str, ImageSpec] = {}
 
 
-def _read_keys(config: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-    # What configure() reads, to tell whether it changed.
-    keys = [*DEFAULTS, "SECRET_KEY", "SECRET_KEY_FALLBACKS"]
-    return {key: config.get(key) for key in keys}
-
-
 def picture_rule(prefix: str) -> str:
     """The rule of the picture route under the routes ``prefix`` (``/`` or
     a Dash app's ``routes_pathname_prefix``), as werkzeug keeps it."""
@@ -446,86 +358,3 @@ def get_state(app: Flask) -> AppState:
             " call images.init_app(app) first"
         ) from None
     return t.cast(AppState, state)
-
-
-def _signer(config: t.Mapping[str, t.Any], timed: bool) -> Signer | None:
-    sign = config["DASH_IMAGES_SIGN"]
-    secret_key = config.get("SECRET_KEY")
-    if sign not in (None, True, False):
-        raise ConfigurationError("DASH_IMAGES_SIGN must be None, True or False")
-    if sign is True and not secret_key:
-        raise ConfigurationError(
-            "DASH_IMAGES_SIGN is True but the app has no SECRET_KEY to sign with"
-        )
-    if sign is False or not secret_key:
-        return None
-    return urls.make_signer(
-        secret_key, config.get("SECRET_KEY_FALLBACKS") or (), timed=timed
-    )
-
-
-def _guarded_cache(
-    app: Flask, cache: Cache | None, retry: float
-) -> GuardedCache | None:
-    if cache is None:
-        return None
-    # The backend itself, so the render service needs no app context.
-    backend = app.extensions["cache"][cache]
-    problem = check_timeouts(backend)
-    if problem is not None:
-        raise ConfigurationError(f"DynamicImages(cache=...): {problem}")
-    return GuardedCache(backend, retry, app.logger)
-
-
-def _seconds(config: t.Mapping[str, t.Any], key: str) -> float:
-    value = config[key]
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not 0 <= value < float("inf")
-    ):
-        raise ConfigurationError(f"{key} must be seconds (0 or more), not {value!r}")
-    return float(value)
-
-
-def _optional_seconds(config: t.Mapping[str, t.Any], key: str) -> float | None:
-    if config[key] is None:
-        return None
-    seconds = _seconds(config, key)
-    if seconds == 0:
-        raise ConfigurationError(f"{key} must be more than 0 seconds, or None")
-    return seconds
-
-
-def _count(config: t.Mapping[str, t.Any], key: str) -> int:
-    value = config[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigurationError(
-            f"{key} must be a whole number (0 or more), not {value!r}"
-        )
-    return value
-
-
-def _optional_positive_int(config: t.Mapping[str, t.Any], key: str) -> int | None:
-    return None if config[key] is None else _positive_int(config, key)
-
-
-def _positive_int(config: t.Mapping[str, t.Any], key: str) -> int:
-    value = config[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigurationError(
-            f"{key} must be a positive whole number, not {value!r}"
-        )
-    return value
-
-
-def _optional_name(config: t.Mapping[str, t.Any], key: str) -> str | None:
-    value = config[key]
-    if value is None:
-        return None
-    value = str(value)
-    if not value or not all(c.isascii() and (c.isalnum() or c in "_-") for c in value):
-        raise ConfigurationError(
-            f"{key} must be letters, digits, '_' or '-', not {value!r}"
-        )
-    return value

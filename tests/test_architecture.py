@@ -19,6 +19,7 @@ FLASK_ADAPTER = {
     "flask_dash_images.extension",
     "flask_dash_images.first_request",
     "flask_dash_images.records",
+    "flask_dash_images.settings",
     "flask_dash_images.state",
     "flask_dash_images.views",
 }

@@ -204,7 +204,7 @@ def test_a_quoted_version_from_the_environment_stays_text(importable, monkeypatc
 
 
 def test_every_configuration_key_has_an_entry():
-    from flask_dash_images.state import DEFAULTS
+    from flask_dash_images.settings import DEFAULTS
 
     text = (DOCS / "configuration.rst").read_text(encoding="utf-8")
     missing = [key for key in DEFAULTS if f".. data:: {key}\n" not in text]

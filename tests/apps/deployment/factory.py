@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output
 from flask import Flask
 
 from flask_dash_images import DynamicImages
@@ -27,13 +27,7 @@ def create_app() -> Flask:
     server.config.from_prefixed_env()
     images.init_app(server)
     dash_app = Dash(__name__, server=server, url_base_pathname="/dash/")
-    dash_app.layout = html.Div(
-        [
-            dcc.Input(id="n", type="number", value=16),
-            html.Img(id="picture"),
-            html.Pre(id="clicked"),
-        ]
-    )
+    dash_app.layout = figure.layout()
     dash_app.callback(Output("clicked", "children"), Input("picture", "data-click"))(
         json.dumps
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import typing as t
 
+from dash import dcc, html
 from matplotlib.figure import Figure
 
 ROWS = COLUMNS = 4
@@ -23,6 +24,17 @@ def grid(n: int) -> Figure:
         axes.set_xlim(i, i + 1)
         axes.set_ylim(0, 10 * (i + 1))
     return figure
+
+
+def layout() -> html.Div:
+    """The picture, its input, and where its clicks are written."""
+    return html.Div(
+        [
+            dcc.Input(id="n", type="number", value=16),
+            html.Img(id="picture"),
+            html.Pre(id="clicked"),
+        ]
+    )
 
 
 def warm_up(server: t.Any, prefix: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output
 
 from flask_dash_images import DynamicImages
 from tests.apps.deployment import figure
@@ -16,13 +16,7 @@ images = DynamicImages(app.server)
 app.server.config.from_prefixed_env()
 server = app.server
 
-app.layout = html.Div(
-    [
-        dcc.Input(id="n", type="number", value=16),
-        html.Img(id="picture"),
-        html.Pre(id="clicked"),
-    ]
-)
+app.layout = figure.layout()
 
 
 @images.callback(

@@ -5,20 +5,14 @@ from __future__ import annotations
 import json
 
 import dash
-from dash import Input, Output, dcc, html
+from dash import Input, Output
 
 from tests.apps.deployment import figure
 from tests.apps.deployment.pages_app.extensions import images
 
 dash.register_page(__name__, path="/plot")
 
-layout = html.Div(
-    [
-        dcc.Input(id="n", type="number", value=16),
-        html.Img(id="picture"),
-        html.Pre(id="clicked"),
-    ]
-)
+layout = figure.layout()
 
 
 @images.callback(
