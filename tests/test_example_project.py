@@ -21,10 +21,12 @@ import matplotlib
 import numpy as np
 import pytest
 from dash.exceptions import PreventUpdate
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
 from example_project import __main__ as main_module
-from example_project import create_app, create_dash_app, flask_page
+from example_project import axes, create_app, create_dash_app, flask_page
 from example_project.nav import LINKS
 from example_project.pages import (
     PAGES,
@@ -38,6 +40,7 @@ from example_project.pages import (
     thumbnails,
     zoom,
 )
+from example_project.points import Points, index, store
 
 from .conftest import black_share, decode, same_pixels
 from .events_page import EventsPage
@@ -187,9 +190,9 @@ def test_each_demo_serves_its_picture(page, output, inputs, outputs, size):
 def test_every_picture_url_is_built_in_the_browser(dash_app):
     dependencies = dash_app.server.test_client().get("/_dash-dependencies").get_json()
     pictures = [d for d in dependencies if ".src" in d["output"]]
-    # line, fractal, chart, inspect, heat map, zoom, formats, thumbnails and
-    # errors' two.
-    assert len(pictures) == 7 + len(formats.FORMATS) + 2
+    # line, fractal, chart, inspect, heat map, formats, thumbnails, zoom's
+    # two (one pans, one brushes) and errors' two.
+    assert len(pictures) == 6 + len(formats.FORMATS) + 2 + 2
     assert all(d["clientside_function"] is not None for d in pictures)
 
 
@@ -402,69 +405,126 @@ def call(
     ]
 
 
-@pytest.fixture
-def few_points(monkeypatch: pytest.MonkeyPatch) -> t.Iterator[t.Callable[..., None]]:
-    """``few_points(x, y)``: the Zoom page draws these points instead of its
-    ten million, until the test ends."""
-
-    def use(x: t.Any, y: t.Any) -> None:
-        points = (np.asarray(x, np.float32), np.asarray(y, np.float32))
-        monkeypatch.setattr(zoom, "_points", points)
-        zoom.histogram.cache_clear()
-
-    yield use
-    zoom.histogram.cache_clear()
+#: The Zoom page's points in these tests: made in memory in a moment (its
+#: hundred million, and their cache file, are the gallery's).
+ZOOM_POINTS = 200_000
 
 
-def test_the_zoom_picture_bins_points_as_histogram2d_does(few_points):
+@pytest.fixture(autouse=True)
+def few_zoom_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(zoom.COUNT_VARIABLE, str(ZOOM_POINTS))
+    monkeypatch.setenv(zoom.CACHE_VARIABLE, "")
+
+
+def zoom_points(x: t.Any, y: t.Any) -> Points:
+    """Points placed by hand, indexed as the page indexes its own."""
+    x, y = (np.asarray(v, np.float32) for v in (x, y))
+    return index.build(x, y, zoom.FULL)
+
+
+def test_the_zoom_picture_counts_points_as_histogram2d_does():
     view = (-1.0, 2.0, 0.5, 2.5)
-    width, height = zoom.WIDTH, zoom.HEIGHT
+    width, height = zoom.DENSITY_WIDTH, zoom.DENSITY_HEIGHT
     # Points in known pixels, at most 0.4 of a pixel from their centres (no
     # rounding can move one across an edge), and four outside the view.
     rng = np.random.default_rng(0)
-    column = rng.integers(0, width, 20_000)
-    row = rng.integers(0, height, 20_000)
-    wobble = rng.uniform(-0.4, 0.4, (2, 20_000))
-    x = view[0] + (column + 0.5 + wobble[0]) * (view[1] - view[0]) / width
-    y = view[3] - (row + 0.5 + wobble[1]) * (view[3] - view[2]) / height
-    x = np.concatenate([x, [-1.5, 2.5, 0.0, 0.0]])
-    y = np.concatenate([y, [1.0, 1.0, 0.25, 2.75]])
-    few_points(x, y)
-
-    counts = zoom.histogram(view)
+    column = rng.integers(0, width, 5000)
+    row = rng.integers(0, height, 5000)
+    x0, x1, y0, y1 = view
+    x = x0 + (column + 0.5 + rng.uniform(-0.4, 0.4, 5000)) * (x1 - x0) / width
+    y = y1 - (row + 0.5 + rng.uniform(-0.4, 0.4, 5000)) * (y1 - y0) / height
+    points = zoom_points([*x, -1.5, 2.5, 0.0, 0.0], [*y, 1.0, 1.0, 0.4, 2.6])
+    counts = zoom.histogram(points, view)
     expected = np.zeros((height, width), int)
     np.add.at(expected, (row, column), 1)
     assert counts.shape == (height, width) and (counts == expected).all()
-    # np.histogram2d's bins, with y up: transposed, and row 0 at the top.
-    x32, y32 = zoom.points()
+    # numpy's own, transposed and flipped to put row 0 at the top.
     bins, _, _ = np.histogram2d(
-        x32, y32, bins=(width, height), range=(view[:2], view[2:])
+        points.x, points.y, bins=(width, height), range=(view[:2], view[2:])
     )
-    assert (counts == bins.T[::-1]).all()
+    assert (counts == np.flipud(bins.T)).all()
 
 
-def test_the_zoom_picture_is_upright_with_its_view_as_its_extent(few_points):
+def test_the_zoom_picture_is_upright_with_axes_around_it():
     view = (-1.0, 2.0, 0.5, 2.5)
+    left, top, right, bottom = axes.MARGINS
     # Two points in the top left pixel, one in the bottom right one.
-    few_points([-0.999, -0.999, 1.999], [2.499, 2.499, 0.501])
-    picture = zoom.density(list(view))
-    assert (picture.x, picture.y) == (view[:2], view[2:])
+    points = zoom_points([-0.999, -0.999, 1.999], [2.499, 2.499, 0.501])
+    picture = zoom.picture(zoom.histogram(points, view), view)
     assert picture.picture.size == (zoom.WIDTH, zoom.HEIGHT)
     rgb = np.asarray(picture.picture.convert("RGB"))
-    colours = matplotlib.colormaps[zoom.COLOUR_MAP]
+    density = rgb[top : top + zoom.DENSITY_HEIGHT, left : left + zoom.DENSITY_WIDTH]
+    colours = matplotlib.colormaps[zoom.COLOUR_MAP].resampled(axes.COLOURS)
     brightest, none = (colours(v, bytes=True)[:3] for v in (1.0, 0.0))
-    assert tuple(rgb[0, 0]) == brightest
-    assert tuple(rgb[-1, -1]) not in (brightest, none)  # log(2) / log(3) of it
-    assert (rgb[1:-1] == none).all()
+    assert tuple(density[0, 0]) == brightest
+    assert tuple(density[-1, -1]) not in (brightest, none)  # log(2) / log(3) of it
+    assert (density == none).all(axis=2).sum() == density.size // 3 - 2
+    # The margins are white with dark ticks and values: no colour of the map.
+    margin = np.concatenate([rgb[:top].reshape(-1, 3), rgb[:, :left].reshape(-1, 3)])
+    assert (margin == margin[:, :1]).all()  # grey
+    assert (margin == 255).all(axis=1).mean() > 0.8 and margin.min() < 0x40
+    # Its extent carries the view's scale out to the picture's edges: a
+    # pointer on the density's edges reads the view's edges.
+    dx, dy = (view[1] - view[0]) / zoom.DENSITY_WIDTH, (view[3] - view[2]) / 400
+    assert picture.x == pytest.approx((view[0] - left * dx, view[1] + right * dx))
+    assert picture.y == pytest.approx((view[2] - bottom * dy, view[3] + top * dy))
 
 
-def test_the_zoom_draws_ten_million_points():
-    counts = zoom.histogram(zoom.FULL)
+@pytest.mark.parametrize(
+    ("value", "step", "text"),
+    [
+        (2.0, 2.0, "2"),
+        (-4.0, 2.0, "\N{MINUS SIGN}4"),
+        (0.25, 0.25, "0.25"),
+        (-0.0, 0.5, "0.0"),
+        (1.0002, 0.0002, "1.0002"),
+        (-3.99975, 0.00025, "\N{MINUS SIGN}3.99975"),
+    ],
+)
+def test_a_tick_value_has_the_decimals_of_its_step(value, step, text):
+    assert axes.label(value, step) == text
+
+
+@pytest.mark.parametrize("zoom_factor", [1, 3, 10, 100, 1000, zoom.MAX_ZOOM])
+@pytest.mark.parametrize("centre", [(0.0, 0.0), (5.9999, -3.9999), (-1.234567, 2.5)])
+def test_the_axes_read_values_at_every_zoom(zoom_factor, centre):
+    x0, x1, y0, y1 = zoom.bounded_view(
+        [
+            centre[0] - 6 / zoom_factor,
+            centre[0] + 6 / zoom_factor,
+            centre[1] - 4 / zoom_factor,
+            centre[1] + 4 / zoom_factor,
+        ]
+    )
+    for low, high, pixels in ((x0, x1, zoom.DENSITY_WIDTH), (y0, y1, 400)):
+        values = axes.ticks(low, high, pixels)
+        assert len(values) >= 3
+        step = values[1] - values[0]
+        labels = [axes.label(v, step) for v in values]
+        # Each label says its value, to a hundredth of a step; no two alike.
+        assert len(set(labels)) == len(labels)
+        for value, text in zip(values, labels, strict=True):
+            shown = float(text.replace("\N{MINUS SIGN}", "-"))
+            assert shown == pytest.approx(value, abs=step / 100)
+
+
+def test_the_zoom_page_draws_the_points_the_environment_asks_for(monkeypatch):
+    settings = zoom.settings()
+    assert (settings.count, settings.directory) == (ZOOM_POINTS, None)
+    points = store.points(settings)
+    assert store.points(settings) is points  # made once
+    assert len(points) == ZOOM_POINTS and points.x.dtype == points.y.dtype == np.float32
     # Nearly all of them fall in the whole view.
-    assert 0.999 * zoom.POINTS < counts.sum() <= zoom.POINTS
-    x, y = zoom.points()
-    assert len(x) == len(y) == zoom.POINTS and x.dtype == y.dtype == np.float32
-    assert zoom.points() is zoom.points()  # made once
+    counts = zoom.histogram(points, zoom.FULL)
+    assert 0.999 * ZOOM_POINTS < counts.sum() <= ZOOM_POINTS
+    # And by default: a hundred million, kept in the user's cache directory.
+    monkeypatch.delenv(zoom.COUNT_VARIABLE)
+    monkeypatch.delenv(zoom.CACHE_VARIABLE)
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere/cache")
+    default = zoom.settings()
+    assert default.count == 100_000_000
+    if sys.platform.startswith("linux"):
+        assert default.directory == "/somewhere/cache/flask-dash-images"
 
 
 NARROW_X = (zoom.FULL[1] - zoom.FULL[0]) / zoom.MAX_ZOOM
@@ -474,16 +534,25 @@ NARROW_Y = (zoom.FULL[3] - zoom.FULL[2]) / zoom.MAX_ZOOM
 @pytest.mark.parametrize(
     ("view", "bounded"),
     [
-        # Inside the whole view: exactly as it is (every brushed region).
-        ([-1, 2.123456789, 0.5, 2.5], (-1, 2.123456789, 0.5, 2.5)),
-        ([2, -1, 2.5, 0.5], (-1, 2, 0.5, 2.5)),
+        # Inside, at the aspect ratio: exactly as it is.
+        ([-1, 2, 0.5, 2.5], (-1.0, 2.0, 0.5, 2.5)),
+        ([1.2345, 1.2465, -0.5, -0.492], (1.2345, 1.2465, -0.5, -0.492)),
+        # Reversed: the same view.
+        ([2, -1, 2.5, 0.5], (-1.0, 2.0, 0.5, 2.5)),
+        # Another aspect ratio: the narrower side widened around the centre.
+        ([0, 3, 0, 1], (0.0, 3.0, -0.5, 1.5)),
+        ([0, 1, 0, 2], (-1.0, 2.0, 0.0, 2.0)),
+        # Past an edge: moved inside (and rounded to a hundredth of a pixel);
+        # larger than everything: everything.
+        ([5, 7, 0, 4 / 3], (4.0, 6.0, 0.0, 1.33333)),
         ([-100, 100, -1e300, 1e300], zoom.FULL),
         # Too narrow: widened around its middle; outside: at the nearest edge.
         (
             [1, 1, 2, 2],
             (1 - NARROW_X / 2, 1 + NARROW_X / 2, 2 - NARROW_Y / 2, 2 + NARROW_Y / 2),
         ),
-        ([50, 60, -9, -8], (6 - NARROW_X, 6, -4, -4 + NARROW_Y)),
+        ([50, 50, -50, -50], (6 - NARROW_X, 6, -4, -4 + NARROW_Y)),
+        # Not four numbers: the whole view.
         (None, zoom.FULL),
         ("view", zoom.FULL),
         ([1, 2, 3], zoom.FULL),
@@ -495,76 +564,205 @@ def test_a_zoom_view_from_a_url_is_bounded(view, bounded):
     assert zoom.bounded_view(view) == pytest.approx(bounded, abs=1e-12)
 
 
-ZOOM_MOVE = ("zoom-view.data", "zoom-history.data")
-ZOOM_INPUTS = ("zoom-picture.data-brush", "zoom-back.n_clicks", "zoom-whole.n_clicks")
+finite = st.floats(-1e3, 1e3, allow_nan=False)
 
 
-def zoom_move(
-    client: t.Any, changed: str, value: t.Any, view: t.Any, history: t.Any
-) -> list[t.Any] | None:
-    """The Zoom page's view and history after ``changed`` became ``value``."""
-    inputs = dict.fromkeys(ZOOM_INPUTS) | {changed: value}
-    state = dict(zip(ZOOM_MOVE, (view, history), strict=True))
-    return call(client, ZOOM_MOVE, inputs, state, changed)
+@given(st.lists(finite, min_size=4, max_size=4))
+def test_a_bounded_view_is_a_view_the_page_draws_as_it_is(view):
+    bounded = zoom.bounded_view(view)
+    assert zoom.bounded_view(bounded) == bounded
+    assert zoom.bounded_view(list(bounded)) == bounded  # as a dcc.Store gives it
+    x0, x1, y0, y1 = bounded
+    assert -6 <= x0 < x1 <= 6 and -4 <= y0 < y1 <= 4
+    assert (x1 - x0) / (y1 - y0) == pytest.approx(zoom.ASPECT, rel=1e-4)
+    # Its link, read back by the page, is the same view.
+    numbers = zoom.link(bounded).removeprefix("?view=")
+    parsed = [float(n) for n in numbers.split(",")] if numbers else zoom.FULL
+    assert zoom.bounded_view(parsed) == bounded
 
 
-def test_a_brush_sets_the_zoom_view_and_a_double_click_clears_it(dash_app):
+def zoom_move(client: t.Any, changed: str, value: t.Any, view: t.Any) -> str | None:
+    """The page URL's query after ``changed`` became ``value`` on ``view``:
+    ``None`` if it stays as it is."""
+    inputs = dict.fromkeys(zoom.EVENTS) | {changed: value}
+    response = client.post(
+        "/_dash-update-component",
+        json={
+            "output": "zoom-location.search",
+            "outputs": {"id": "zoom-location", "property": "search"},
+            "inputs": [
+                {"id": k.rpartition(".")[0], "property": k.rpartition(".")[2]}
+                | {"value": v}
+                for k, v in inputs.items()
+            ],
+            "state": [{"id": "zoom-view", "property": "data", "value": view}],
+            "changedPropIds": [changed],
+        },
+    )
+    if response.status_code == 204:
+        return None
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_json()["response"]["zoom-location"]["search"]
+
+
+def test_a_brush_zooms_at_the_aspect_ratio_and_a_double_click_shows_everything(
+    dash_app,
+):
     client = dash_app.server.test_client()
-    full, region = list(zoom.FULL), [-1.25, 2.0625, 0.5, 2.5]
-    brush = {"x": region[:2], "y": region[2:], "axes": None, "n": 1}
-    # A brush: exactly that region.
-    moved = zoom_move(client, "zoom-picture.data-brush", brush, full, [])
-    assert moved == [region, [full]]
-    # A double-click clears the brush: the whole view.
-    moved = zoom_move(client, "zoom-picture.data-brush", None, region, [full])
-    assert moved == [full, [full, region]]
-    # Back: the view before.
-    moved = zoom_move(client, "zoom-back.n_clicks", 1, full, [full, region])
-    assert moved == [region, [full]]
-    # Nothing to do: the picture stays as it is.
-    assert zoom_move(client, "zoom-whole.n_clicks", 1, full, [region]) is None
-    assert zoom_move(client, "zoom-back.n_clicks", 2, full, []) is None
+    full = list(zoom.FULL)
+    # A region twice as wide as the picture's shape: as tall as the aspect
+    # ratio asks, around its centre; rounded to a hundredth of its pixels.
+    brush = {"x": [-1.25, 2.0625], "y": [0.5, 1.5], "axes": None, "n": 1}
+    moved = zoom_move(client, "zoom-box.data-brush", brush, full)
+    assert moved == "?view=-1.25,2.0625,-0.10417,2.10417"
+    # A double-click on the picture that pans (on the one that brushes it
+    # clears the brush), or the button: the whole view, the page's own URL.
+    region = [-1.25, 2.0625, -0.10417, 2.10417]
+    dblclick = {"x": 0, "y": 0, "axes": None, "n": 2}
+    assert zoom_move(client, "zoom-picture.data-dblclick", dblclick, region) == ""
+    assert zoom_move(client, "zoom-box.data-brush", None, region) == ""
+    assert zoom_move(client, "zoom-whole.n_clicks", 1, region) == ""
+    # Nothing to do: the page URL stays as it is.
+    assert zoom_move(client, "zoom-whole.n_clicks", 1, full) is None
+    assert zoom_move(client, "zoom-picture.data-dblclick", dblclick, None) is None
+    # Events from a hand-made request: nothing to do.
+    assert zoom_move(client, "zoom-box.data-brush", {"x": 5, "y": "ab"}, full) is None
+    assert zoom_move(client, "zoom-picture.data-pan", [1, 2], full) is None
 
 
-def test_a_band_brushed_across_keeps_the_other_axis():
+def where(view: t.Sequence[float], x: float, y: float) -> tuple[float, float]:
+    """Where (x, y) is on the density of ``view``, in its pixels."""
+    x0, x1, y0, y1 = view
+    return (
+        (x - x0) / (x1 - x0) * zoom.DENSITY_WIDTH,
+        (y1 - y) / (y1 - y0) * zoom.DENSITY_HEIGHT,
+    )
+
+
+def read_link(search: str | None) -> list[float]:
+    numbers = (search or "").removeprefix("?view=")
+    return [float(n) for n in numbers.split(",")] if numbers else list(zoom.FULL)
+
+
+@pytest.mark.parametrize("picture", ["zoom-picture", "zoom-box"])
+def test_the_wheel_zooms_around_the_pointer_down_to_the_deepest_view(dash_app, picture):
+    client = dash_app.server.test_client()
+    view, point = list(zoom.FULL), (1.234, -0.5)
+    for _ in range(60):
+        wheel = {"x": point[0], "y": point[1], "factor": 1.44, "axes": None, "n": 1}
+        search = zoom_move(client, f"{picture}.data-wheel", wheel, view)
+        if search is None:
+            break
+        after = read_link(search)
+        # The point under the pointer stays under it, to a tenth of a pixel;
+        # the aspect is kept; the view is as the page draws it.
+        assert where(after, *point) == pytest.approx(where(view, *point), abs=0.1)
+        assert zoom.bounded_view(after) == tuple(after)
+        view = after
+    # The wheel stops at the deepest view, the point still in its place.
+    assert view[1] - view[0] == pytest.approx(NARROW_X)
+    assert where(view, *point) == pytest.approx(where(zoom.FULL, *point), abs=0.1)
+    # And out again: the whole view at most.
+    out = {"x": 0.0, "y": 0.0, "factor": 1e-6, "axes": None, "n": 2}
+    assert zoom_move(client, f"{picture}.data-wheel", out, view) == ""
+
+
+def test_a_pan_moves_the_view_with_the_drag_and_stops_at_the_edges(dash_app):
+    client = dash_app.server.test_client()
     view = [-1.0, 2.0, 0.5, 2.5]
-    band = {"x": [0.0, 1.0], "y": None, "axes": None, "n": 3}
-    target, _ = zoom.navigate("zoom-picture", band, view, [])
-    assert target == [0.0, 1.0, 0.5, 2.5]
-    # A brush from a hand-made request: nothing to do.
-    with pytest.raises(PreventUpdate):
-        zoom.navigate("zoom-picture", {"x": 5, "y": "ab"}, view, [])
-    # A history from a hand-edited page: bounded, and kept short.
-    _, history = zoom.navigate("zoom-picture", band, view, [["x"]] * 99)
-    assert len(history) == zoom.HISTORY and history[0] == list(zoom.FULL)
+    # Dragged 0.5 to the right and 0.25 down: the data follows the pointer.
+    pan = {"dx": 0.5, "dy": -0.25, "axes": None, "n": 1}
+    moved = zoom_move(client, "zoom-picture.data-pan", pan, view)
+    assert read_link(moved) == [-1.5, 1.5, 0.75, 2.75]
+    # Far past the top left corner: at the corner.
+    pan = {"dx": 100.0, "dy": -100.0, "axes": None, "n": 2}
+    moved = zoom_move(client, "zoom-picture.data-pan", pan, view)
+    assert read_link(moved) == [-6.0, -3.0, 2.0, 4.0]
+    # Already there: nothing to do.
+    assert zoom_move(client, "zoom-picture.data-pan", pan, read_link(moved)) is None
 
 
-ZOOM_TEXT = (
-    "zoom-range.children",
-    "zoom-points.children",
-    "zoom-factor.children",
-    "zoom-back.disabled",
+@pytest.mark.parametrize(
+    ("search", "view"),
+    [
+        ("?view=-1.25,2.0625,-0.10417,2.10417", [-1.25, 2.0625, -0.10417, 2.10417]),
+        ("?drag=pan&view=1,1.3,2,2.2", [1, 1.3, 2, 2.2]),
+        ("", list(zoom.FULL)),
+        (None, list(zoom.FULL)),
+        ("?view=1,2,3", list(zoom.FULL)),
+        ("?view=1,2,3,x", list(zoom.FULL)),
+        ("?view=1,2,3,Infinity", list(zoom.FULL)),
+        ("?view=1%2C1.3%2C2%2C2.2", [1, 1.3, 2, 2.2]),
+        ("?review=1,1.3,2,2.2", list(zoom.FULL)),
+    ],
 )
+def test_the_page_url_holds_the_view(page, search, view):
+    assert page.update("zoom-view.data", [search]) == view
+
+
+def test_the_drag_chosen_picks_the_picture_that_loads(page):
+    view = [-1, 2, 0.5, 2.5]
+    outputs = (
+        "..zoom-view-pan.data...zoom-view-brush.data"
+        "...zoom-picture.style...zoom-box.style.."
+    )
+    pan, brush, pan_style, brush_style = page.update(outputs, [view, "pan"])
+    assert (pan, brush) == (view, None)
+    assert (pan_style["display"], brush_style["display"]) == ("block", "none")
+    pan, brush, pan_style, brush_style = page.update(outputs, [view, "brush"])
+    assert (pan, brush) == (None, view)
+    assert (pan_style["display"], brush_style["display"]) == ("none", "block")
+    # The picture not shown loads nothing.
+    with pytest.raises(PreventUpdate):
+        page.update("zoom-box.src", [None])
+
+
+@pytest.mark.parametrize("output", ["zoom-picture.src", "zoom-box.src"])
+def test_a_zoom_view_is_one_cached_url(page, output, monkeypatch):
+    drawn = []
+    picture = zoom.picture
+
+    def counted(counts: t.Any, view: t.Any) -> t.Any:
+        drawn.append(view)
+        return picture(counts, view)
+
+    monkeypatch.setattr(zoom, "picture", counted)
+    deep = zoom.bounded_view([1.7, 1.7 + NARROW_X, 0.2, 0.2 + NARROW_Y])
+    for view in (zoom.FULL, deep):
+        url = page.update(output, [list(view)])
+        first = page.get(url)
+        assert first.status_code == 200 and first.mimetype == "image/png"
+        assert first.cache_control.max_age == zoom.MAX_AGE
+        # The picture drawn is the page's own, for its points.
+        counts = zoom.histogram(store.points(zoom.settings()), view)
+        assert same_pixels(decode(first.data), picture(counts, view).picture)
+        # The URL alone says what it shows: the browser revalidates from
+        # it, and the server's cache answers another visitor.
+        again = page.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304
+        assert page.get(url).data == first.data
+    assert drawn == [zoom.FULL, deep]
+
+
+ZOOM_TEXT = ("zoom-range.children", "zoom-points.children", "zoom-factor.children")
 TIMES = "\N{MULTIPLICATION SIGN}"
 
 
-def test_the_zoom_page_says_what_it_shows(dash_app, few_points):
-    few_points([1.0004, 1.0005, 3.0], [2.0003, 2.0004, 0.0])
+def test_the_zoom_page_says_what_it_shows(dash_app):
     client = dash_app.server.test_client()
-    shown = call(
-        client,
-        ZOOM_TEXT,
-        {"zoom-view.data": [1.0, 1.0012, 2.0, 2.0008], "zoom-history.data": [[0]]},
-    )
+    view = [1.0, 1.0012, 2.0, 2.0008]
+    shown = call(client, ZOOM_TEXT, {"zoom-view.data": view})
+    inside = zoom.histogram(store.points(zoom.settings()), tuple(view)).sum()
     assert shown == [
         "x 1.000000 to 1.001200, y 2.000000 to 2.000800",
-        "2 of 10,000,000",
-        f"{TIMES}10,000 across, {TIMES}10,000 up",
-        False,
+        f"{inside:,} of {ZOOM_POINTS:,}",
+        f"{TIMES}10,000",
     ]
-    assert zoom.describe(zoom.FULL)[::2] == (
+    assert zoom.describe(zoom.FULL) == (
         "x -6.00 to 6.00, y -4.00 to 4.00",
-        f"{TIMES}1 across, {TIMES}1 up",
+        f"{int(zoom.histogram(store.points(zoom.settings()), zoom.FULL).sum()):,}"
+        f" of {ZOOM_POINTS:,}",
+        f"{TIMES}1",
     )
 
 

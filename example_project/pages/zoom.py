@@ -1,30 +1,36 @@
-"""Ten million points, drawn as a density picture; drag across it to zoom in.
+"""A hundred million points, drawn as a density picture with axes, explored
+like a map: the wheel zooms around the pointer, a drag pans (or brushes a
+region to zoom into), a double-click shows the whole view; every view is
+a link, and the browser's Back and Forward move between views.
 
-The points (a fixed-seed mixture of Gaussians: clusters of clusters, five
-levels deep) are made once per process, the first time a picture or the
-page's text needs them, and kept at module level: 80 MB of float32 x and y.
-Behind several workers or hosts, each makes its own (the same, from the seed).
+The points (a fixed-seed mixture of Gaussians, :mod:`example_project.points`)
+are made once per process, or mapped from a cache file that an earlier
+process wrote (800 MB, shared by every process that maps it). Their number
+and the cache's place come from the environment: ``GALLERY_ZOOM_POINTS``
+(default 100,000,000) and ``GALLERY_CACHE_DIR`` (default: the user's cache
+directory; empty: no file, each process makes its own in memory).
 
-A picture is a 2D histogram of the points in its view, one bin per pixel
-(50 ms for the whole view, 15 ms deep in), its log-scaled counts coloured
-through a matplotlib colour map, returned as an
-:class:`~flask_dash_images.Extent` so that the browser reports pointer
-positions in the points' own units. The image callback takes the view, four
-numbers in a ``dcc.Store``; ``events=("brush",)`` makes the browser report a
-region dragged across the picture as its ``data-brush`` property, and an
-ordinary Dash callback sets the store to that region. A double-click clears
-``data-brush`` (to ``None``), which the same callback takes for "the whole
-view".
+A picture counts the points in each of its 600 x 400 pixels (an index
+built once: a view reads only the grid cells it overlaps), colours the
+log-scaled counts through a matplotlib colour map and draws axes around
+them, as an :class:`~flask_dash_images.Extent` of the whole picture: the
+browser reports wheel, drag and brush in the points' own units.
 
-Every view is its own URL, drawn by a deterministic generator: the browser
-keeps each view an hour (``max_age``) and the server's cache keeps it for
-every visitor, so going back to a view costs no drawing.
+The wiring: the view lives in the page's URL (``?view=x0,x1,y0,y1``, a
+``dcc.Location``), read into a ``dcc.Store`` in the browser; the image
+callback draws the store's view; one callback turns any event into the next
+view (:func:`flask_dash_images.next_view`) and writes it to the URL, which
+adds it to the browser's history. Every view is a deterministic URL: the
+browser keeps it an hour (``max_age``) and the server's cache keeps it for
+every visitor, so Back shows the previous view at once.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import math
+import os
 import threading
 import typing as t
 
@@ -33,319 +39,392 @@ import matplotlib
 import numpy as np
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
-from PIL import Image
 
-from flask_dash_images import Extent, image_callback
+from flask_dash_images import Extent, image_callback, next_view
 
-from .. import ui
+from .. import axes, ui
+from ..points import store
+from ..points.index import Points, count
 
 PATH = "/zoom"
 TITLE = "Zoom"
 SUMMARY = (
-    "Ten million points as a density picture: drag across it to zoom in on a"
-    " region, double-click for the whole view (pointer events in data"
+    "A hundred million points as a density picture with axes: the wheel zooms,"
+    " a drag pans or brushes a region, a double-click shows everything; each"
+    " view is a link, and Back goes to the one before (pointer events in data"
     " coordinates, events=)."
 )
 
-WIDTH, HEIGHT = 600, 400
-#: The whole view: x from -6 to 6, y from -4 to 4 (the picture's 3:2).
-FULL = (-6.0, 6.0, -4.0, 4.0)
-#: The narrowest view is this many times narrower than the whole, along
-#: either axis. A pixel then still spans a few float32 steps of the points'
-#: coordinates, and one view holds a handful of single points.
+#: The density's pixels; the picture adds the axes' margins.
+DENSITY_WIDTH, DENSITY_HEIGHT = 600, 400
+WIDTH = DENSITY_WIDTH + axes.MARGINS[0] + axes.MARGINS[2]
+HEIGHT = DENSITY_HEIGHT + axes.MARGINS[1] + axes.MARGINS[3]
+#: The whole view: x from -6 to 6, y from -4 to 4 (the density's 3:2).
+FULL = store.BOUNDS
+ASPECT = DENSITY_WIDTH / DENSITY_HEIGHT
+#: The narrowest view is this many times narrower than the whole. A pixel
+#: then still spans a few float32 steps of the points' coordinates.
 MAX_ZOOM = 10_000
-POINTS = 10_000_000
-SEED = 123
 COLOUR_MAP = "magma"
+#: The colour map's colours (as many as the picture's palette has room for),
+#: uint8 RGB, and the palette with the axes' greys.
+COLOURS = matplotlib.colormaps[COLOUR_MAP].resampled(axes.COLOURS)(
+    np.arange(axes.COLOURS), bytes=True
+)[:, :3]
+PALETTE = axes.palette(COLOURS)
 # Every view depends only on its four numbers: the browser may keep it this
 # long without asking, and the server's cache keeps it as long.
 MAX_AGE = 3600
-# At most this many earlier views for the Back button.
-HISTORY = 50
-
-# The mixture: a cluster splits into CHILDREN clusters whose centres lie
-# about SPREADS[level] from its own, and keeps SHARES[level] of its points
-# for a Gaussian cloud of its own (as wide as SPREADS[level]); the last
-# level keeps all: 781 Gaussians, from a haze (standard deviation 1.6) to
-# specks (0.02).
-CHILDREN = 5
-SPREADS = (2.0, 0.75, 0.25, 0.08, 0.025)
-SHARES = (0.12, 0.25, 0.3, 0.3, 1.0)
-#: The colour map's 256 colours, uint8 RGB.
-PALETTE = matplotlib.colormaps[COLOUR_MAP](np.arange(256), bytes=True)[:, :3]
-# Points binned at a time: 2 MB arrays stay in the processor's caches, and
-# no pass needs hundreds of megabytes of temporaries.
-CHUNK = 1 << 18
+#: How the environment sets the points: their number and the cache directory.
+COUNT_VARIABLE = "GALLERY_ZOOM_POINTS"
+CACHE_VARIABLE = "GALLERY_CACHE_DIR"
+#: What a drag does: the two pictures, one for each (a picture pans or
+#: brushes, never both).
+DRAGS = {"pan": "Pan", "brush": "Zoom into a region"}
+#: What moves the view: the pictures' events, and the Whole view button.
+EVENTS = (
+    "zoom-picture.data-wheel",
+    "zoom-picture.data-pan",
+    "zoom-picture.data-dblclick",
+    "zoom-box.data-wheel",
+    "zoom-box.data-brush",
+    "zoom-whole.n_clicks",
+)
 
 View = tuple[float, float, float, float]
 
-_points: tuple[np.ndarray, np.ndarray] | None = None
-_points_lock = threading.Lock()
 
-
-def points() -> tuple[np.ndarray, np.ndarray]:
-    """The ten million points' x and y (float32, read-only), made on first use.
-
-    A lock, so that two requests arriving together make them once.
-    """
-    global _points
-    with _points_lock:
-        if _points is None:
-            _points = _make_points(POINTS, SEED)
-    return _points
-
-
-def _mixture(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every Gaussian of the mixture: centres (n x 2), shares of the points
-    (summing to 1) and widths."""
-    centres, weights = [np.zeros((1, 2))], [np.ones(1)]
-    for spread in SPREADS[:-1]:
-        parents = centres[-1]
-        offsets = rng.standard_normal((len(parents), CHILDREN, 2)) * spread
-        split = rng.dirichlet(np.ones(CHILDREN), size=len(parents))
-        centres.append((parents[:, np.newaxis, :] + offsets).reshape(-1, 2))
-        weights.append((weights[-1][:, np.newaxis] * split).ravel())
-    shares, left = [], 1.0
-    for level, level_weights in enumerate(weights):
-        shares.append(level_weights * left * SHARES[level])
-        left *= 1 - SHARES[level]
-    share = np.concatenate(shares)
-    centre = np.concatenate(centres)
-    # Centre the whole cloud on (0, 0), its centre of mass.
-    centre -= share @ centre
-    width = np.concatenate(
-        [
-            np.full(len(c), 0.8 * spread)
-            for c, spread in zip(centres, SPREADS, strict=True)
-        ]
+def settings() -> store.Settings:
+    """The points this process draws, as the environment says (read at
+    each call: every worker process and gunicorn worker agrees)."""
+    directory = os.environ.get(CACHE_VARIABLE)
+    if directory is None:
+        directory = str(store.user_cache_dir())
+    return store.Settings(
+        count=int(os.environ.get(COUNT_VARIABLE, store.DEFAULT_COUNT)),
+        directory=directory or None,
     )
-    return centre, share, width
 
 
-def _make_points(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """``count`` points of the mixture, grouped by Gaussian; half a second."""
-    rng = np.random.default_rng(seed)
-    centre, share, width = _mixture(rng)
-    sizes = rng.multinomial(count, share / share.sum())
-    # Standard normal draws, turned in place into each Gaussian's points:
-    # stretched, turned by a random angle and moved to its centre.
-    x = rng.standard_normal(count, dtype=np.float32)
-    y = rng.standard_normal(count, dtype=np.float32)
-    angle = rng.uniform(0, np.pi, len(centre))
-    squash = rng.uniform(0.3, 1.0, len(centre))
-    ends = np.cumsum(sizes)
-    for i, end in enumerate(ends):
-        u, v = x[end - sizes[i] : end], y[end - sizes[i] : end]
-        cos = np.float32(math.cos(angle[i]) * width[i])
-        sin = np.float32(math.sin(angle[i]) * width[i])
-        v *= np.float32(squash[i])
-        turned = u * cos - v * sin + np.float32(centre[i, 0])
-        v *= cos
-        v += u * sin + np.float32(centre[i, 1])
-        u[:] = turned
-    x.flags.writeable = y.flags.writeable = False
-    return x, y
+# -- views ---------------------------------------------------------------------
+
+_WIDEST = FULL[1] - FULL[0]
+_NARROWEST = _WIDEST / MAX_ZOOM
+# How far a view from a URL may be from the density's aspect ratio and the
+# narrowest width, and still be drawn as it is: well under a pixel.
+_LEEWAY = 2e-4
 
 
 def bounded_view(view: object) -> View:
-    """``view`` as ``(x0, x1, y0, y1)`` inside :data:`FULL`, each side at
-    least 1/MAX_ZOOM of the whole; :data:`FULL` if it is not four numbers.
+    """``view`` as ``(x0, x1, y0, y1)``: inside :data:`FULL`, at the
+    density's aspect ratio, at most :data:`MAX_ZOOM` times narrower; the
+    whole view if it is not four numbers.
 
-    A view from a URL may be anything. A view inside those bounds (every
-    region brushed on the page) comes back exactly as it is.
+    A view that is so already (every view the page makes) comes back
+    exactly as it is; any other is widened to the aspect ratio around its
+    centre, moved inside, and rounded as :func:`rounded` does.
     """
-    if not (
+    if not _numbers(view):
+        return FULL
+    x0, x1, y0, y1 = (float(v) for v in t.cast(t.Sequence[float], view))
+    width, height = x1 - x0, y1 - y0
+    if (
+        FULL[0] <= x0 < x1 <= FULL[1]
+        and FULL[2] <= y0 < y1 <= FULL[3]
+        and width >= _NARROWEST * (1 - _LEEWAY)
+        and abs(width / height / ASPECT - 1) <= _LEEWAY
+    ):
+        return x0, x1, y0, y1
+    return rounded(_fitted(x0, x1, y0, y1))
+
+
+def _numbers(view: object) -> bool:
+    return (
         isinstance(view, (list, tuple))
         and len(view) == 4
         and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
             for v in view
         )
-    ):
+    )
+
+
+def _fitted(x0: float, x1: float, y0: float, y1: float) -> View:
+    """Any region as a view: at the aspect ratio around its centre (the
+    narrower side widened), at least the narrowest, moved inside."""
+    x0, x1 = sorted((x0, x1))
+    y0, y1 = sorted((y0, y1))
+    width = min(max(x1 - x0, (y1 - y0) * ASPECT, _NARROWEST), _WIDEST)
+    height = width / ASPECT
+    middle = min(max((x0 + x1) / 2, FULL[0] + width / 2), FULL[1] - width / 2)
+    centre = min(max((y0 + y1) / 2, FULL[2] + height / 2), FULL[3] - height / 2)
+    return (
+        max(middle - width / 2, FULL[0]),
+        min(middle + width / 2, FULL[1]),
+        max(centre - height / 2, FULL[2]),
+        min(centre + height / 2, FULL[3]),
+    )
+
+
+def _decimals(view: View) -> int:
+    """Decimals enough for a hundredth of a pixel of ``view``."""
+    pixel = (view[1] - view[0]) / DENSITY_WIDTH
+    return max(0, math.ceil(-math.log10(pixel / 100)))
+
+
+def rounded(view: View) -> View:
+    """``view`` rounded to a hundredth of a pixel: short links, the same picture."""
+    decimals = _decimals(view)
+    return t.cast(View, tuple(round(v, decimals) + 0.0 for v in view))
+
+
+def link(view: View) -> str:
+    """The page URL's query for ``view``: empty for the whole view."""
+    if view == FULL:
+        return ""
+    decimals = _decimals(view)
+    numbers = (f"{v:.{decimals}f}".rstrip("0").rstrip(".") for v in view)
+    return "?view=" + ",".join(n if n != "-0" else "0" for n in numbers)
+
+
+# The page URL's view, read in the browser: no round trip to the server on
+# Back or Forward. Anything that is not four numbers is the whole view; the
+# generator bounds the rest.
+READ_LINK = """
+function (search) {
+    const found = /[?&]view=([^&]*)/.exec(search || "");
+    const view = found ? decodeURIComponent(found[1]).split(",").map(Number) : [];
+    return view.length === 4 && view.every(Number.isFinite) ? view : WHOLE;
+}
+""".replace("WHOLE", json.dumps(FULL))
+
+
+def navigate(view: t.Any, event: t.Any, kind: str) -> View:
+    """The view after ``event`` (``kind``: Dash's prop_id, such as
+    ``zoom-picture.data-wheel``) on ``view``: :func:`next_view`'s, then
+    bounded and rounded. The wheel stops zooming in at :data:`MAX_ZOOM`,
+    with the point under the pointer where it was."""
+    if kind.endswith(".n_clicks"):  # the Whole view button
         return FULL
-    x0, x1, y0, y1 = view
-    return (*_span(x0, x1, *FULL[:2]), *_span(y0, y1, *FULL[2:]))
+    current = bounded_view(view)
+    if kind.endswith(".data-wheel") and isinstance(event, dict):
+        deepest = (current[1] - current[0]) / _NARROWEST
+        if isinstance(event.get("factor"), (int, float)):
+            event = {**event, "factor": min(event["factor"], deepest)}
+    try:
+        target = next_view(current, event, kind=kind)
+    except ValueError as error:  # an event from a hand-made request
+        raise PreventUpdate from error
+    return FULL if target is None else rounded(_fitted(*target))
 
 
-def _span(
-    low: float, high: float, lowest: float, highest: float
-) -> tuple[float, float]:
-    low, high = sorted((float(low), float(high)))
-    low, high = max(low, lowest), min(high, highest)
-    narrowest = (highest - lowest) / MAX_ZOOM
-    if high - low < narrowest:  # too narrow, or outside: widen around its middle
-        middle = min(
-            max((low + high) / 2, lowest + narrowest / 2), highest - narrowest / 2
-        )
-        low, high = middle - narrowest / 2, middle + narrowest / 2
-    return low, high
+# -- pictures ------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=16)
-def histogram(view: View) -> np.ndarray:
-    """How many points fall in each pixel of ``view``: HEIGHT x WIDTH counts,
-    row 0 at the top (read-only; cached, as the page's text asks too).
+def histogram(points: Points, view: View) -> np.ndarray:
+    """How many of ``points`` fall in each pixel of ``view``: DENSITY_HEIGHT
+    x DENSITY_WIDTH counts, row 0 at the top (``y1``)."""
+    return count(points, view, DENSITY_WIDTH, DENSITY_HEIGHT)
 
-    The bins of ``np.histogram2d(x, y, bins=(WIDTH, HEIGHT), range=...)``,
-    transposed and flipped (but for points exactly on the right or the
-    bottom edge, which belong to the next view), some thirty times faster:
-    histogram2d looks up every point's bin with a binary search, while equal
-    bins need only a multiplication, and np.bincount. 50 ms for the whole
-    view, 15 ms deep in.
+
+def picture(counts: np.ndarray, view: View) -> Extent:
+    """The picture of ``counts``: log-scaled through :data:`COLOUR_MAP`,
+    with axes around it.
+
+    ``log(1 + count)`` runs from 0 (no point) to 1 (the fullest pixel of
+    this view), so a single point shows where a pixel holds thousands.
     """
-    x0, x1, y0, y1 = view
-    x, y = points()
-    counts = np.zeros(HEIGHT * WIDTH, dtype=np.int64)
-    # Pixels per unit, and the view's top left corner, in the points' float32.
-    across, down = np.float32(WIDTH / (x1 - x0)), np.float32(HEIGHT / (y1 - y0))
-    left, top = np.float32(x0), np.float32(y1)
-    for start in range(0, len(x), CHUNK):
-        column = (x[start : start + CHUNK] - left) * across
-        row = (top - y[start : start + CHUNK]) * down
-        inside = (column >= 0) & (column < WIDTH) & (row >= 0) & (row < HEIGHT)
-        pixel = row[inside].astype(np.intp) * WIDTH + column[inside].astype(np.intp)
-        counts += np.bincount(pixel, minlength=HEIGHT * WIDTH)
-    # int32 holds ten million; the cache keeps half the bytes.
-    kept = counts.reshape(HEIGHT, WIDTH).astype(np.int32)
-    kept.flags.writeable = False
-    return kept
+    level = np.log1p(counts) / np.log1p(max(int(counts.max()), 1))
+    # The colour map's own lookup: entry int(level * N), the top one at 1.
+    index = np.minimum(level * len(COLOURS), len(COLOURS) - 1).astype(np.uint8)
+    return axes.framed(index, PALETTE, view)
 
 
 def density(view: object) -> Extent:
-    """The picture of ``view``: log-scaled counts through :data:`COLOUR_MAP`,
-    with the view's edges as its extent.
+    """The Zoom page's generator: the picture of ``view`` (any value: a
+    URL may hold anything), for this process's points."""
+    bounded = bounded_view(view)
+    return picture(_counts(settings(), bounded), bounded)
 
-    A colour map is a table of 256 colours, so the picture is a palette
-    image: a uint8 index per pixel into :data:`PALETTE`. It shows the very
-    colours of ``colour_map(level, bytes=True)`` in uint8 RGB, and encodes
-    five times as fast, to a quarter to 40% of the bytes (the sparse haze
-    around the clusters is noise, which PNG squeezes badly in RGB).
-    """
-    x0, x1, y0, y1 = bounded_view(view)
-    counts = histogram((x0, x1, y0, y1))
-    # log(1 + count), from 0 (no point) to 1 (the fullest pixel of this view):
-    # a single point shows in a view where a pixel holds thousands.
-    level = np.log1p(counts) / np.log1p(max(int(counts.max()), 1))
-    # The colour map's own lookup: entry int(level * 256), the top one at 1.
-    index = np.minimum(level * len(PALETTE), len(PALETTE) - 1).astype(np.uint8)
-    # Row 0 is the top edge, where y is y1; column 0 the left edge, at x0.
-    picture = Image.fromarray(index)
-    picture.putpalette(PALETTE.tobytes())
-    return Extent(picture, x=(x0, x1), y=(y0, y1))
+
+@functools.lru_cache(maxsize=16)
+def _counted(where: store.Settings, view: View) -> np.ndarray:
+    counts = histogram(store.points(where), view)
+    counts.flags.writeable = False
+    return counts
+
+
+_counting = threading.Lock()
+_pending: dict[tuple[store.Settings, View], threading.Lock] = {}
+
+
+def _counts(where: store.Settings, view: View) -> np.ndarray:
+    """The counts of ``view``, counted once when the picture and the page's
+    text ask together."""
+    with _counting:
+        lock = _pending.setdefault((where, view), threading.Lock())
+    with lock:
+        counts = _counted(where, view)
+    with _counting:
+        _pending.pop((where, view), None)
+    return counts
 
 
 def describe(view: object) -> tuple[str, str, str]:
     """The page's text for ``view``: its range, the points in it, the zoom."""
-    x0, x1, y0, y1 = bounded_view(view)
-    inside = int(histogram((x0, x1, y0, y1)).sum())
-    zoom_x = (FULL[1] - FULL[0]) / (x1 - x0)
-    zoom_y = (FULL[3] - FULL[2]) / (y1 - y0)
-    # Enough decimals to tell a hundredth of the view's narrower side.
-    decimals = max(1, 2 - math.floor(math.log10(min(x1 - x0, y1 - y0))))
+    x0, x1, y0, y1 = bounded = bounded_view(view)
+    where = settings()
+    inside = int(_counts(where, bounded).sum(dtype=np.int64))
+    zoom = _WIDEST / (x1 - x0)
+    # Enough decimals to tell a hundredth of the view's height.
+    decimals = max(1, 2 - math.floor(math.log10(y1 - y0)))
     return (
         f"x {x0:.{decimals}f} to {x1:.{decimals}f},"
         f" y {y0:.{decimals}f} to {y1:.{decimals}f}",
-        f"{inside:,} of {POINTS:,}",
-        f"{_factor(zoom_x)} across, {_factor(zoom_y)} up",
+        f"{inside:,} of {where.count:,}",
+        "\N{MULTIPLICATION SIGN}" + (f"{zoom:,.0f}" if zoom >= 100 else f"{zoom:.3g}"),
     )
 
 
-def _factor(zoom: float) -> str:
-    number = f"{zoom:,.0f}" if zoom >= 100 else f"{zoom:.3g}"
-    return f"\N{MULTIPLICATION SIGN}{number}"
-
-
-def navigate(
-    trigger: object, brush: t.Any, view: t.Any, history: t.Any
-) -> tuple[list[float], list[list[float]]]:
-    """The next view and the earlier views, after ``trigger``.
-
-    ``"zoom-picture"``: a brush ended (its region, clipped to the picture) or
-    a double-click cleared it (``None``: the whole view); ``"zoom-back"``:
-    the previous view; ``"zoom-whole"``: the whole view.
-    """
-    current = list(bounded_view(view))
-    earlier = [list(bounded_view(v)) for v in (history or [])][-HISTORY:]
-    if trigger == "zoom-back":
-        if not earlier:
-            raise PreventUpdate
-        return earlier[-1], earlier[:-1]
-    if trigger == "zoom-picture" and isinstance(brush, dict):
-        # A band brushed across (x or y None) leaves the other axis as it is.
-        x, y = brush.get("x"), brush.get("y")
-        x = x if isinstance(x, list) and len(x) == 2 else current[:2]
-        y = y if isinstance(y, list) and len(y) == 2 else current[2:]
-        target = list(bounded_view([*x, *y]))
-    else:  # a double-click, or the Whole view button
-        target = list(FULL)
-    if target == current:
-        raise PreventUpdate
-    return target, [*earlier, current][-HISTORY:]
+# -- the page ------------------------------------------------------------------
 
 
 def layout() -> html.Div:
-    return ui.demo(
-        ui.controls(
-            ui.field("View", html.Output(id="zoom-range")),
-            ui.field("Points in view", html.Output(id="zoom-points")),
-            ui.field("Zoom", html.Output(id="zoom-factor")),
+    return html.Div(
+        [
             html.Div(
                 [
-                    html.Button("Back", id="zoom-back", disabled=True),
-                    html.Button("Whole view", id="zoom-whole"),
+                    _picture("zoom-picture", "pan"),
+                    _picture("zoom-box", "brush"),
                 ],
-                className="buttons",
+                className="pictures",
             ),
-            ui.note(
-                "Drag across the picture to zoom in on a region; double-click"
-                " it (or press Whole view) to see everything again. Each view"
-                " is a URL that the browser keeps for an hour (max_age=3600)"
-                " and the server's cache for every visitor (deterministic=True):"
-                " Back shows the previous view at once."
+            ui.controls(
+                ui.field("View", html.Output(id="zoom-range")),
+                ui.field("Points in view", html.Output(id="zoom-points")),
+                ui.field("Zoom", html.Output(id="zoom-factor")),
+                ui.field(
+                    "A drag",
+                    dcc.RadioItems(
+                        id="zoom-drag",
+                        options=[{"label": v, "value": k} for k, v in DRAGS.items()],
+                        value="pan",
+                    ),
+                ),
+                html.Div(
+                    html.Button("Whole view", id="zoom-whole"), className="buttons"
+                ),
+                ui.note(
+                    "Turn the wheel (or pinch) to zoom around the pointer; drag to"
+                    " pan, or to zoom into a region; double-click for the whole"
+                    " view. Every view is a link: Back and Forward move between"
+                    " views. Each is a URL that the browser keeps for an hour"
+                    " (max_age=3600) and the server's cache for every visitor"
+                    " (deterministic=True)."
+                ),
             ),
-        ),
-        ui.picture("zoom-picture", WIDTH, HEIGHT, "ten million points, as a density"),
-        # The view drawn, and the earlier ones for Back.
-        dcc.Store(id="zoom-view", data=list(FULL)),
-        dcc.Store(id="zoom-history", data=[]),
+            # The view is the page URL's; this store holds it as four numbers.
+            dcc.Location(id="zoom-location", refresh=False),
+            dcc.Store(id="zoom-view"),
+            # The view for each picture; None for the one not shown, which
+            # then loads nothing.
+            dcc.Store(id="zoom-view-pan"),
+            dcc.Store(id="zoom-view-brush"),
+        ],
+        className="demo",
     )
+
+
+#: Each picture's style, shown and hidden: a drag on it pans or brushes,
+#: never scrolls the page.
+STYLES = {
+    drag: {
+        shown: {"cursor": cursor, "touchAction": "none", "display": display}
+        for shown, display in ((True, "block"), (False, "none"))
+    }
+    for drag, cursor in (("pan", "grab"), ("brush", "crosshair"))
+}
+
+# The picture for the drag chosen gets the view and is shown; the other
+# gets None (and loads nothing) and is hidden.
+SHOW_DRAG = """
+function (view, drag) {
+    const styles = STYLES, brush = drag === "brush";
+    return [brush ? null : view, brush ? view : null,
+            styles.pan[!brush], styles.brush[brush]];
+}
+""".replace("STYLES", json.dumps(STYLES))
+
+
+def _picture(component_id: str, drag: str) -> html.Img:
+    image = ui.picture(
+        component_id, WIDTH, HEIGHT, "a hundred million points, as a density"
+    )
+    image.style = STYLES[drag][drag == "pan"]
+    return image
 
 
 def register(dash_app: dash.Dash) -> None:
+    # Start making (or mapping) the points now, so the first picture finds
+    # them ready; the server answers its other pages meanwhile.
+    store.warm(settings())
+    options: dict[str, t.Any] = {
+        "deterministic": True,
+        "max_age": MAX_AGE,
+        "cache_timeout": MAX_AGE,
+    }
+    # The browser reports events on the pictures in the Extent's units, and
+    # shows each event's next view at once, the picture moved and scaled
+    # (preview=True, the default with wheel, pan or brush), until the
+    # picture of that view has loaded. A double-click on the one that
+    # brushes clears its brush (data-brush None).
     image_callback(
         dash_app,
         Output("zoom-picture", "src"),
-        Input("zoom-view", "data"),
-        # The browser reports a region dragged across the picture as the
-        # image's data-brush property, in the Extent's units.
-        events=("brush",),
-        deterministic=True,
-        max_age=MAX_AGE,
-        cache_timeout=MAX_AGE,
+        Input("zoom-view-pan", "data"),
+        events=("wheel", "pan", "dblclick"),
+        **options,
+    )(density)
+    image_callback(
+        dash_app,
+        Output("zoom-box", "src"),
+        Input("zoom-view-brush", "data"),
+        events=("wheel", "brush"),
+        **options,
     )(density)
 
+    dash_app.clientside_callback(
+        READ_LINK, Output("zoom-view", "data"), Input("zoom-location", "search")
+    )
+    dash_app.clientside_callback(
+        SHOW_DRAG,
+        Output("zoom-view-pan", "data"),
+        Output("zoom-view-brush", "data"),
+        Output("zoom-picture", "style"),
+        Output("zoom-box", "style"),
+        Input("zoom-view", "data"),
+        Input("zoom-drag", "value"),
+    )
+
     @dash_app.callback(
-        Output("zoom-view", "data"),
-        Output("zoom-history", "data"),
-        Input("zoom-picture", "data-brush"),
-        Input("zoom-back", "n_clicks"),
-        Input("zoom-whole", "n_clicks"),
+        Output("zoom-location", "search"),
+        *(Input(*event.split(".")) for event in EVENTS),
         State("zoom-view", "data"),
-        State("zoom-history", "data"),
         prevent_initial_call=True,
     )
-    def move(
-        brush: t.Any, _back: t.Any, _whole: t.Any, view: t.Any, history: t.Any
-    ) -> tuple[list[float], list[list[float]]]:
-        return navigate(dash.ctx.triggered_id, brush, view, history)
+    def move(*events_and_view: t.Any) -> str:
+        (trigger,) = dash.ctx.triggered
+        view = events_and_view[-1]
+        target = navigate(view, trigger["value"], trigger["prop_id"])
+        if target == bounded_view(view):
+            raise PreventUpdate
+        return link(target)
 
     @dash_app.callback(
         Output("zoom-range", "children"),
         Output("zoom-points", "children"),
         Output("zoom-factor", "children"),
-        Output("zoom-back", "disabled"),
         Input("zoom-view", "data"),
-        Input("zoom-history", "data"),
     )
-    def show(view: t.Any, history: t.Any) -> tuple[str, str, str, bool]:
-        return (*describe(view), not history)
+    def show(view: t.Any) -> tuple[str, str, str]:
+        return describe(view)

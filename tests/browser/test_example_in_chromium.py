@@ -7,9 +7,10 @@ fractal's Centre sliders moves the view a visible step, and a zoom from the
 whole set finds more than black; a failing generator breaks only its own
 picture; a high-density screen loads the heat map's 2x picture, and only
 that one; the sliders' value tooltips cover no other control. Pointer
-events: a region brushed on the Zoom picture becomes its view (and a
-double-click the whole view again), and a click on a city of the Inspect
-scatter names it.
+events: a region brushed on the Zoom picture becomes its view at the
+picture's aspect ratio (and a double-click the whole view again), each view
+in the page's URL for Back and Forward, and a click on a city of the
+Inspect scatter names it.
 """
 
 from __future__ import annotations
@@ -20,11 +21,12 @@ import re
 import typing as t
 from urllib.parse import parse_qsl, urlsplit
 
+import flask
 import pytest
 from dash.development.base_component import stringify_id
 from PIL import Image
 
-from example_project import create_app, flask_page
+from example_project import axes, create_app, flask_page
 from example_project.nav import FLASK_PAGE
 from example_project.pages import (
     PAGES,
@@ -149,7 +151,9 @@ def test_every_dash_page_loads_and_its_pictures_decode(page, visit, path):
     visit(path)
     expected = PICTURES[path]
     if expected:
-        loaded = {p["id"]: (p["width"], p["height"]) for p in wait_for_pictures(page)}
+        # Those shown: the Zoom page's picture for the other drag loads nothing.
+        shown = wait_for_pictures(page, "img:not([style*='display: none'])")
+        loaded = {p["id"]: (p["width"], p["height"]) for p in shown}
         assert loaded == expected
     else:
         assert page.locator("img").count() == 0
@@ -481,47 +485,120 @@ def picture_point(
     return left + fx * width, top + fy * height
 
 
-def test_brushing_zooms_in_and_a_double_click_shows_the_whole_view(visit):
+def density_point(page: Page, selector: str, x: float, y: float) -> tuple[float, float]:
+    """Where the data point (x, y) of the Zoom picture at ``selector`` is,
+    in CSS pixels: through the picture's extent, margins and all."""
+    view = query_values(page.locator(selector).get_attribute("src") or "")["view"]
+    x0, x1, y0, y1 = zoom.bounded_view(view)
+    left, top, _, _ = axes.MARGINS
+    column = left + (x - x0) / (x1 - x0) * zoom.DENSITY_WIDTH
+    row = top + (y1 - y) / (y1 - y0) * zoom.DENSITY_HEIGHT
+    return picture_point(page, selector, column / zoom.WIDTH, row / zoom.HEIGHT)
+
+
+@pytest.fixture(autouse=True)
+def few_zoom_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Zoom page draws 200,000 points, made in memory (the gallery's
+    hundred million and their cache file are not for tests)."""
+    monkeypatch.setenv(zoom.COUNT_VARIABLE, "200000")
+    monkeypatch.setenv(zoom.CACHE_VARIABLE, "")
+
+
+def zoom_link(page: Page) -> str:
+    return urlsplit(page.url).query
+
+
+@pytest.fixture
+def served(live_server: t.Callable[[t.Any], str], page: Page) -> list[str]:
+    """Open the Zoom page of a gallery that lists the pictures it serves
+    (the browser's cache answers the others)."""
+    app = create_app()
+    pictures: list[str] = []
+
+    @app.after_request
+    def log(response: t.Any) -> t.Any:
+        if "/image_generator/" in flask.request.path:
+            pictures.append(flask.request.full_path)
+        return response
+
+    page.goto(live_server(app) + zoom.PATH)
+    wait_for_dash(page)
+    return pictures
+
+
+def test_a_brush_zooms_at_the_aspect_ratio_and_back_and_forward_restore_views(
+    page, served
+):
     from playwright.sync_api import expect
 
-    page = visit(zoom.PATH)
     first = wait_for_image(page, "#zoom-picture")
     assert query_values(first.src) == {"view": list(zoom.FULL)}
-    whole = read_image(page, "#zoom-picture")
-    assert same_pixels(whole, zoom.density(zoom.FULL).picture)
+    whole_picture = zoom.density(zoom.FULL).picture
+    assert same_pixels(read_image(page, "#zoom-picture"), whole_picture)
     expect(page.locator("#zoom-range")).to_have_text(zoom.describe(zoom.FULL)[0])
+    assert zoom_link(page) == ""
 
-    # Drag from a quarter across and a fifth down to 60% across and 70% down.
-    (fx0, fy0), (fx1, fy1) = (0.25, 0.2), (0.6, 0.7)
-    page.mouse.move(*picture_point(page, "#zoom-picture", fx0, fy0))
+    # A drag that brushes: the other picture, the same view.
+    page.get_by_label(zoom.DRAGS["brush"]).check()
+    whole = wait_for_image(page, "#zoom-box")
+    assert query_values(whole.src) == {"view": list(zoom.FULL)}
+    expect(page.locator("#zoom-picture")).to_be_hidden()
+    # Brush from (-3, 2) to (1, 0): twice as wide as the picture's shape.
+    page.mouse.move(*density_point(page, "#zoom-box", -3, 2))
     page.mouse.down()
-    page.mouse.move(*picture_point(page, "#zoom-picture", fx1, fy1), steps=8)
+    page.mouse.move(*density_point(page, "#zoom-box", 1, 0), steps=8)
     page.mouse.up()
-    zoomed = wait_for_image(page, "#zoom-picture", changed_from=first.src)
-    # The URL carries the region brushed, to half a CSS pixel of the
-    # picture (shown at its natural size: 600 CSS pixels for 12 units).
-    x0, x1, y0, y1 = zoom.FULL
+    zoomed = wait_for_image(page, "#zoom-box", changed_from=whole.src)
+    # The region brushed, to half a pixel, made as tall as the aspect
+    # ratio asks around its centre: 4 wide, 8/3 tall.
     view = query_values(zoomed.src)["view"]
-    expected = [
-        x0 + fx0 * (x1 - x0),
-        x0 + fx1 * (x1 - x0),
-        y1 - fy1 * (y1 - y0),
-        y1 - fy0 * (y1 - y0),
-    ]
-    half_pixel = (x1 - x0) / zoom.WIDTH / 2
-    assert view == pytest.approx(expected, abs=half_pixel)
-    shown = read_image(page, "#zoom-picture")
-    assert not same_pixels(shown, whole)
+    half_pixel = (zoom.FULL[1] - zoom.FULL[0]) / zoom.DENSITY_WIDTH / 2
+    assert view == pytest.approx([-3, 1, 1 - 4 / 3, 1 + 4 / 3], abs=half_pixel)
+    assert (view[1] - view[0]) / (view[3] - view[2]) == pytest.approx(1.5, rel=1e-4)
+    shown = read_image(page, "#zoom-box")
     assert same_pixels(shown, zoom.density(view).picture)
     expect(page.locator("#zoom-range")).to_have_text(zoom.describe(view)[0])
+    # The page's URL holds the view: a link to it.
+    assert zoom_link(page) == zoom.link(tuple(view)).removeprefix("?")
 
-    # A double-click: the whole view's URL again, then Back to the region.
-    page.mouse.dblclick(*picture_point(page, "#zoom-picture", 0.5, 0.5))
+    # A double-click: the whole view, and the page's URL with no view.
+    page.mouse.dblclick(*picture_point(page, "#zoom-box", 0.5, 0.5))
+    wait_for_image(page, "#zoom-box", src=whole.src)
+    assert zoom_link(page) == ""
+    # Back: the brushed view (the browser still has its picture); Forward:
+    # the whole one; Back twice: the first.
+    page.go_back()
+    wait_for_image(page, "#zoom-box", src=zoomed.src)
+    assert same_pixels(read_image(page, "#zoom-box"), shown)
+    assert zoom_link(page) == zoom.link(tuple(view)).removeprefix("?")
+    page.go_forward()
+    wait_for_image(page, "#zoom-box", src=whole.src)
+    page.go_back()
+    wait_for_image(page, "#zoom-box", src=zoomed.src)
+    page.go_back()
+    wait_for_image(page, "#zoom-box", src=whole.src)
+    # The page stayed as it was through it all: the brush still chosen.
+    expect(page.get_by_label(zoom.DRAGS["brush"])).to_be_checked()
+    # Each view drawn once: the browser kept them.
+    assert served == [first.src, whole.src, zoomed.src]
+    assert_no_console_errors(page)
+
+
+def test_a_view_is_a_link_one_can_send(visit):
+    from playwright.sync_api import expect
+
+    view = (1.7, 1.82, 0.2, 0.28)
+    page = visit(zoom.PATH + zoom.link(view))
+    first = wait_for_image(page, "#zoom-picture")
+    assert query_values(first.src) == {"view": list(view)}
+    assert same_pixels(read_image(page, "#zoom-picture"), zoom.density(view).picture)
+    expect(page.locator("#zoom-range")).to_have_text(zoom.describe(view)[0])
+    # Whole view: the page's own URL.
+    page.click("#zoom-whole")
+    wait_for_image(page, "#zoom-picture", changed_from=first.src)
+    assert zoom_link(page) == ""
+    page.go_back()
     wait_for_image(page, "#zoom-picture", src=first.src)
-    assert same_pixels(read_image(page, "#zoom-picture"), whole)
-    page.click("#zoom-back")
-    wait_for_image(page, "#zoom-picture", src=zoomed.src)
-    assert same_pixels(read_image(page, "#zoom-picture"), shown)
     assert_no_console_errors(page)
 
 
