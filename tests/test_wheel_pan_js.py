@@ -7,7 +7,8 @@ draw from the events (next_view).
 The pictures here are mostly an Extent of 600 x 400 pixels over x 0..15,
 y -5..5 (square data pixels of 0.025), shown at its natural size with its
 top left at (10, 20) on the page; the "server" answers each event with the
-picture of the next view (its map the new extent). (In Chromium:
+picture of the next view (flask_dash_images.next_view; its map the new
+extent). (In Chromium:
 tests/browser/test_explore_in_chromium.py.)
 """
 
@@ -20,6 +21,7 @@ import re
 import pytest
 from matplotlib.figure import Figure
 
+import flask_dash_images
 from flask_dash_images.core import coordinates, render
 
 from .events_page import EventsPage
@@ -40,42 +42,9 @@ def extent_map(view):
     return {"w": W, "h": H, "extent": {"x": [x0, x1], "y": [y0, y1]}}
 
 
-def next_view(view, event, kind, xscale="linear", yscale="linear"):
-    """The view after an event: the contract of flask_dash_images.next_view
-    (wheel: zoom around the point; pan: the view moves against the drag;
-    brush: the region widened to the view's aspect), on linear and log
-    axes."""
-    x0, x1, y0, y1 = view
-    fx = (math.log10, lambda v: 10**v) if xscale == "log" else (float, float)
-    fy = (math.log10, lambda v: 10**v) if yscale == "log" else (float, float)
-    x0, x1, y0, y1 = fx[0](x0), fx[0](x1), fy[0](y0), fy[0](y1)
-    if kind == "wheel":
-        x, y, f = fx[0](event["x"]), fy[0](event["y"]), event["factor"]
-        x0, x1 = x + (x0 - x) / f, x + (x1 - x) / f
-        y0, y1 = y + (y0 - y) / f, y + (y1 - y) / f
-    elif kind == "pan":
-        x0, x1, y0, y1 = (
-            x0 - event["dx"],
-            x1 - event["dx"],
-            y0 - event["dy"],
-            y1 - event["dy"],
-        )
-    elif event["x"] is None or event["y"] is None:  # a band: that axis only
-        if event["x"] is not None:
-            (x0, x1) = [fx[0](v) for v in event["x"]][:: 1 if x1 > x0 else -1]
-        if event["y"] is not None:
-            (y0, y1) = [fy[0](v) for v in event["y"]][:: 1 if y1 > y0 else -1]
-    else:
-        (a, b), (c, d) = [fx[0](v) for v in event["x"]], [fy[0](v) for v in event["y"]]
-        aspect = abs(x1 - x0) / abs(y1 - y0)
-        w, h = b - a, d - c
-        w, h = max(w, h * aspect), max(h, w / aspect)
-        mx, my = (a + b) / 2, (c + d) / 2
-        sx = 1 if x1 > x0 else -1
-        sy = 1 if y1 > y0 else -1
-        x0, x1 = mx - sx * w / 2, mx + sx * w / 2
-        y0, y1 = my - sy * h / 2, my + sy * h / 2
-    return fx[1](x0), fx[1](x1), fy[1](y0), fy[1](y1)
+def next_view(view, event, kind):
+    """The view the app draws after the event (what the preview must show)."""
+    return flask_dash_images.next_view(view, event, kind=kind)
 
 
 def painted(page, dom_id="img"):

@@ -9,7 +9,7 @@ time and renders at most a third of its steps.
 The picture is an Extent of 600 x 400 pixels over the app's view (at
 first x 0..15, y -5..5), white, with a red disc at the data point (6, 1)
 and a blue one at (9, -2); the app turns each event into the next view
-(next_view's contract) in a dcc.Store that the image callback draws.
+(flask_dash_images.next_view) in a dcc.Store that the image callback draws.
 (The page's maths: tests/test_wheel_pan_js.py.)
 """
 
@@ -26,9 +26,8 @@ import pytest
 from dash import Input, Output, State, ctx, dcc, html
 from PIL import Image
 
-from flask_dash_images import Extent
+from flask_dash_images import Extent, next_view
 
-from ..test_wheel_pan_js import next_view
 from .helpers import page_log, wait_for_image
 
 pytestmark = pytest.mark.browser
@@ -108,9 +107,11 @@ def explore_app(dash_factory, images, renders, events=("wheel", "pan")):
         prevent_initial_call=True,
     )
     def navigate(wheel, pan, view):
-        kind = ctx.triggered_id and ctx.triggered[0]["prop_id"].rpartition("-")[2]
-        event = wheel if kind == "wheel" else pan
-        return next_view(view, event, kind), json.dumps([kind, event])
+        trigger = ctx.triggered[0]
+        kind = trigger["prop_id"].rpartition("-")[2]
+        return next_view(view, trigger["value"], kind=kind), json.dumps(
+            [kind, trigger["value"]]
+        )
 
     return dash_app
 
@@ -391,7 +392,7 @@ def test_the_preview_never_outlives_the_sharp_picture(
 def zoomed(notches, view=VIEW, point=RED):
     """The view after these notches around the point."""
     for _ in range(notches):
-        view = next_view(view, {"x": point[0], "y": point[1], "factor": 1.2}, "wheel")
+        view = next_view(view, {"x": point[0], "y": point[1], "factor": 1.2})
     return list(view)
 
 
