@@ -586,3 +586,21 @@ def test_on_a_picture_that_brushes_one_finger_brushes_and_two_pinch():
     ((prop, event),) = server.reported()
     assert prop == "data-wheel" and event["factor"] == pytest.approx(2)
     assert page.v8.eval("document.body.children.length") == 0  # no brush box left
+
+
+def test_the_map_of_each_new_picture_is_ready_for_the_next_step():
+    # Asked for as the picture loads, while the pointer is over it: the next
+    # notch's preview need not wait for it.
+    page, server = explore_page()
+    page.v8.eval('__images["img"].matches = function (s) { return s === ":hover"; }')
+    notch(page, *client(VIEW, 6, 1))
+    server.reported()
+    page.requests()
+    page.load("img")
+    assert page.requests() == [
+        {"url": src(1), "cache": "only-if-cached", "headers": {}}
+    ]
+    page.v8.eval('__images["img"].matches = function () { return false; }')
+    page.set_src("img", src(2))
+    page.load("img")
+    assert page.requests() == []  # nobody points at it: nothing asked

@@ -1428,6 +1428,12 @@
     }
     img.__dashImagesShown = event.type === "load" ? img.currentSrc || img.src : null;
     arrive(img);
+    // The next step on a picture being explored finds its map ready.
+    var events = img.__dashImagesShown && img.matches && img.matches(":hover") &&
+      eventsOf(img);
+    if (events && (has(events, "wheel") || has(events, "pan"))) {
+      mapOf(img);
+    }
   }
 
   document.addEventListener("load", loaded, true);
