@@ -28,6 +28,8 @@ MODULES = (
     "coalescing",
     "nginx_cache",
     "export_cost",
+    "zoom_render",
+    "zoom_start",
 )
 
 

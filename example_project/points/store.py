@@ -32,7 +32,7 @@ import numpy as np
 
 from . import index, mixture
 
-__all__ = ["Settings", "points", "ready", "user_cache_dir", "warm"]
+__all__ = ["Settings", "cached", "points", "ready", "user_cache_dir", "warm"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +109,17 @@ def ready(settings: Settings) -> bool:
     """Whether :func:`points` would answer at once."""
     with _lock:
         return settings in _made
+
+
+def cached(settings: Settings) -> bool:
+    """Whether a cache file holds the points (then :func:`points` maps it)."""
+    if settings.directory is None:
+        return False
+    try:
+        _open(Path(settings.directory) / settings.name, settings)
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def warm(settings: Settings) -> None:
