@@ -28,6 +28,7 @@ MODULES = (
     "coalescing",
     "nginx_cache",
     "export_cost",
+    "explore",
     "zoom_render",
     "zoom_start",
 )

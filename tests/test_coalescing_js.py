@@ -688,3 +688,17 @@ def test_the_relay_passes_the_downloads_on_at_once(page):
         downloads(2),
         False,
     ]
+
+
+def test_the_events_script_is_told_each_images_new_values(page):
+    # It waits for the app's answer to an event before it reports the next.
+    page.eval(
+        "window.__told = []; window.dashImages.onValues = function (img, props)"
+        " { window.__told.push([img.id, props.src]); };"
+    )
+    change(page, 1)  # set at once
+    change(page, 2)  # waits for the first picture
+    assert json.loads(page.eval("JSON.stringify(window.__told)")) == [
+        ["pic", url(1)],
+        ["pic", url(2)],
+    ]

@@ -81,12 +81,16 @@ def client(view, x, y):
 
 
 class Server:
-    """The app: a view, and a new picture (URL and map) for each event."""
+    """The app: a view, and a new picture (URL and map) for each event. Its
+    URLs reach the image as dash_images.js sets them: at once, or, while a
+    picture loads, the latest once it has loaded; the page script is told
+    each (``window.dashImages.onValues``)."""
 
     def __init__(self, page, view=VIEW, k=0):
         self.page, self.view, self.k = page, view, k
         self.events = []
         self.views = [view]
+        self.held = None
 
     def answer(self, kind, event):
         """The app's callback: the next view's picture is asked for."""
@@ -94,12 +98,38 @@ class Server:
         self.view = next_view(self.view, event, kind)
         self.views.append(self.view)
         self.k += 1
+        url = src(self.k)
         self.page.answer(
-            src(self.k),
+            url,
             cached=True,
             headers={"X-Dash-Images-Map": json.dumps(extent_map(self.view))},
         )
-        self.page.set_src("img", src(self.k))
+        loading = self.page.eval('__images["img"].complete === false')
+        self.page.eval(
+            f'window.dashImages.onValues(__images["img"], {{src: {json.dumps(url)}}})'
+        )
+        if loading:
+            self.held = url
+        else:
+            self.page.set_src("img", url)
+
+    def load(self, ok=True):
+        """The picture loading has arrived; the URL that waited goes."""
+        self.page.load("img", ok)
+        if self.held is not None:
+            url, self.held = self.held, None
+            self.page.set_src("img", url)
+
+    def settle(self):
+        """Answer and load until nothing is left; the events, in order."""
+        found = []
+        while True:
+            reported = self.reported()
+            found += reported
+            if not reported and self.page.eval('__images["img"].complete'):
+                return found
+            if not self.page.eval('__images["img"].complete'):
+                self.load()
 
     def reported(self):
         """Answer what the page reported; return the events."""
@@ -187,27 +217,29 @@ def test_the_preview_is_clipped_to_the_pictures_box():
     assert style["clip-path"] == "inset(50px 225px 150px 75px)"
 
 
-def test_steps_while_a_picture_loads_wait_and_go_as_one_event():
+def test_steps_wait_for_the_apps_answer_and_go_as_one_event():
     page, server = explore_page()
     at = client(VIEW, 6, 1)
     notch(page, *at)
-    assert [p for p, _ in server.reported()] == ["data-wheel"]
-    for _ in range(4):  # the next view's picture is loading
+    for _ in range(4):  # before the app has answered the first
         notch(page, *at)
         page.frame()
-    assert page.reported() == [] and page.prevented() == ["wheel"] * 5
+    ((_, props),) = page.reported()
+    first = props["data-wheel"]
+    assert first["factor"] == pytest.approx(1.2) and page.prevented() == ["wheel"] * 5
     assert painted(page)[0] == pytest.approx(1.2**5)
-    assert previewed(page, VIEW) == pytest.approx(
-        next_view(server.view, {"x": 6, "y": 1, "factor": 1.2**4}, "wheel")
-    )
-    page.load("img")  # the first step's picture: the four others go
+    server.answer("wheel", first)  # its picture loads; the four go as one
     ((prop, event),) = server.reported()
     assert prop == "data-wheel" and event["n"] == 2
     assert (event["x"], event["y"]) == (pytest.approx(6), pytest.approx(1))
     assert event["factor"] == pytest.approx(1.2**4)
+    assert server.held == src(2)  # the first picture is still loading
+    assert painted(page)[0] == pytest.approx(1.2**5)
+    server.load()  # the first step's picture; the second's is asked for
     # What is left to preview, on the picture now shown: those four.
     assert painted(page)[0] == pytest.approx(1.2**4)
-    page.load("img")
+    assert previewed(page, server.views[1]) == pytest.approx(server.view)
+    server.load()
     assert painted(page) is None
     assert page.attribute("img", "data-dash-images-preview") is None
     assert server.view == pytest.approx(
@@ -233,15 +265,15 @@ def test_steps_with_a_moving_pointer_keep_their_preview_exact():
     # drawn from that one event is the view previewed.
     page, server = explore_page()
     notch(page, *client(VIEW, 6, 1))
-    server.reported()
     for x, y, delta in [(2, 3, -100), (12, -4, -200), (8, 0, 100)]:
         shown = previewed(page, VIEW)
         notch(page, *client(shown, x, y), delta=delta)
     expected = previewed(page, VIEW)
-    page.load("img")
+    server.reported()
     ((_, event),) = server.reported()
     assert event["factor"] == pytest.approx(1.2**2)
     assert server.view == pytest.approx(expected, rel=1e-9)
+    server.load()
     # And on the picture now shown (the first step's view), the same.
     assert previewed(page, server.views[1]) == pytest.approx(expected, rel=1e-9)
 
@@ -264,21 +296,38 @@ def test_a_failed_picture_drops_the_preview():
     page, server = explore_page()
     notch(page, *client(VIEW, 6, 1))
     server.reported()
-    notch(page, *client(VIEW, 6, 1))
+    notch(page, *client(VIEW, 6, 1))  # reported: the first was answered
+    notch(page, *client(VIEW, 6, 1))  # waits for the second's answer
+    assert len(page.reported()) == 1
     page.load("img", ok=False)
-    assert painted(page) is None and page.reported() == []
+    assert painted(page) is None
+    page.eval(f'window.dashImages.onValues(__images["img"], {{src: "{src(2)}"}})')
+    assert page.reported() == []  # what waited was dropped
+    notch(page, *client(VIEW, 6, 1))
+    assert page.reported() == []  # no picture shown to read it on
+
+
+def test_an_answer_that_keeps_the_view_ends_its_preview_at_once():
+    # The app answered with the picture shown (a view at its limit).
+    page, _ = explore_page()
+    notch(page, *client(VIEW, 6, 1))
+    notch(page, *client(VIEW, 6, 1))
+    page.reported()
+    page.eval(f'window.dashImages.onValues(__images["img"], {{src: "{src(0)}"}})')
+    ((_, props),) = page.reported()  # the next step went at once
+    assert props["data-wheel"]["n"] == 2
+    assert painted(page)[0] == pytest.approx(1.2)  # that step's, still to come
 
 
 def test_without_preview_nothing_moves_and_the_same_events_come():
     page, server = explore_page(preview=False)
-    notch(page, *client(VIEW, 6, 1))
-    notch(page, *client(VIEW, 6, 1))  # before the app answers: waits
+    for _ in range(3):  # before the app answers the first, the others wait
+        notch(page, *client(VIEW, 6, 1))
     assert painted(page) is None
     assert [e["factor"] for _, e in server.reported()] == [pytest.approx(1.2)]
-    notch(page, *client(VIEW, 6, 1))
-    page.load("img")
     ((_, event),) = server.reported()
     assert event["factor"] == pytest.approx(1.44) and event["x"] == pytest.approx(6)
+    server.settle()
     assert painted(page) is None
 
 
@@ -407,21 +456,19 @@ def test_a_pan_begun_outside_the_axes_reports_nothing():
     assert page.reported() == [] and painted(page) is None
 
 
-def test_a_pan_while_a_picture_loads_waits_and_the_preview_holds_both():
+def test_pans_before_the_app_answers_wait_and_the_preview_holds_all():
     page, server = explore_page(events=("pan", "wheel"))
     notch(page, *client(VIEW, 6, 1))
-    server.reported()
     shown = previewed(page, VIEW)
     drag(page, client(shown, 6, 1), client(shown, 5, 1))
     shown = previewed(page, VIEW)
     drag(page, client(shown, 5, 1), client(shown, 4, 2))
     expected = previewed(page, VIEW)
-    assert page.reported() == []
-    page.load("img")
-    ((prop, event),) = server.reported()  # the two pans, as one
-    assert prop == "data-pan"
+    ((first, _), (prop, event)) = server.settle()
+    assert first == "data-wheel" and prop == "data-pan"  # the two pans, as one
     assert (event["dx"], event["dy"]) == (pytest.approx(-2), pytest.approx(1))
     assert server.view == pytest.approx(expected)
+    assert painted(page) is None
 
 
 # -- touch -------------------------------------------------------------------------
@@ -501,7 +548,7 @@ def test_a_brush_previews_the_region_widened_to_the_pictures_aspect(start, end):
     sx, sy, _, _ = painted(page)
     assert sx == pytest.approx(sy)
     assert previewed(page, VIEW) == pytest.approx(server.view)
-    page.load("img")
+    server.load()
     assert painted(page) is None
 
 
@@ -527,12 +574,8 @@ def test_a_wheel_a_pan_and_a_brush_compose_and_the_last_preview_is_the_last_view
     shown = previewed(page, VIEW)
     notch(page, *client(shown, 6.2, 0.8), delta=100)
     expected = previewed(page, VIEW)
-    while True:
-        reported = server.reported()
-        if not reported:
-            break
-        assert len(reported) == 1  # one at a time
-        page.load("img")
+    assert len(server.reported()) == 1  # one at a time
+    server.settle()
     assert [kind for kind, _ in server.events] == ["wheel", "brush", "wheel"]
     assert server.view == pytest.approx(expected, rel=1e-9)
     assert painted(page) is None
@@ -541,14 +584,16 @@ def test_a_wheel_a_pan_and_a_brush_compose_and_the_last_preview_is_the_last_view
 def test_a_double_click_drops_what_waited_and_the_preview():
     page, server = explore_page(events=("brush", "wheel", "dblclick"))
     notch(page, *client(VIEW, 6, 1))
-    server.reported()
+    ((_, props),) = page.reported()
+    first = props["data-wheel"]
     notch(page, *client(VIEW, 6, 1))
     page.dispatch("dblclick", "img", *client(VIEW, 6, 1))
     assert painted(page) is None
     calls = page.reported()
     assert calls[0] == ("img", {"data-brush": None})
     assert "data-dblclick" in calls[1][1]
-    page.load("img")
+    server.answer("wheel", first)
+    server.load()
     assert page.reported() == [] and painted(page) is None
 
 
@@ -575,7 +620,7 @@ def test_on_a_picture_that_brushes_one_finger_brushes_and_two_pinch():
     touch(page, "pointerup", 0, *client(VIEW, 6, 0))
     ((prop, event),) = server.reported()
     assert prop == "data-brush" and event["x"] == pytest.approx([5, 6])
-    page.load("img")
+    server.load()
     view = server.view
     touch(page, "pointerdown", 0, *client(view, 5, 1))
     touch(page, "pointermove", 0, *client(view, 5.2, 1))
@@ -596,7 +641,7 @@ def test_the_map_of_each_new_picture_is_ready_for_the_next_step():
     notch(page, *client(VIEW, 6, 1))
     server.reported()
     page.requests()
-    page.load("img")
+    server.load()
     assert page.requests() == [
         {"url": src(1), "cache": "only-if-cached", "headers": {}}
     ]

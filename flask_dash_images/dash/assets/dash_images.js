@@ -16,6 +16,8 @@
  * picture request in flight per image. When a drag ends, its values go at
  * once instead, in place of the stale picture still loading.
  * window.dashImages.coalesce = false turns that off (every change is sent).
+ * window.dashImages.onValues(img, props), if set (the events script), is
+ * told each image's new values as they come.
  * Served by Dash (dash.hooks.script).
  */
 (function () {
@@ -185,6 +187,9 @@
     var img = elementFor(id);
     if (!img || img.tagName !== "IMG") {
       return false;
+    }
+    if (api.onValues) {
+      api.onValues(img, props);  // the events script: the app's answer
     }
     var atOnce = fresh(img);  // a drag's result (see below)
     if ((window.dashImages || {}).coalesce === false || !busy(img) || atOnce) {

@@ -881,15 +881,18 @@
     return has(events, "wheel") || has(events, "pan") || previews(img);
   }
 
-  // Each image's events that move the view: queue[0] was reported, and the
-  // picture it leads to has not loaded yet while since (the src then) is
-  // not null; the others wait. Each has its kind, its move of the view, and
-  // what its value is made of: the map of the picture shown and the
-  // preview then (before), the axes it acts on (target), a point (at) and
-  // the box's size.
+  // Each image's events that move the view, in order, until the picture
+  // of each has shown: those reported (with the URL the app answered, once
+  // it has), then one that waits, gathering the steps that come until the
+  // app has answered the one before (one event at a time: each callback
+  // sees the view the one before made). The pictures' requests are
+  // coalesced by dash_images.js: one in flight, the latest URL next. Each
+  // step has its kind, its move of the view, and what its value is made
+  // of: the map of the picture shown and the preview then (before), the
+  // axes it acts on (target), a point (at) and the box's size.
   function moves(img) {
     if (!img.__dashImagesMoves) {
-      img.__dashImagesMoves = {queue: [], live: null, since: null, timer: null,
+      img.__dashImagesMoves = {queue: [], live: null, asked: false, timer: null,
         watching: false};
     }
     return img.__dashImagesMoves;
@@ -897,27 +900,25 @@
 
   function queue(img, step) {
     var state = moves(img);
-    var waiting = state.since !== null;
     var last = state.queue[state.queue.length - 1];
-    if (waiting && state.queue.length > 1 && joins(last, step)) {
+    if (last && !last.reported && joins(last, step)) {
       // Steps of one kind gather into one: their moves composed.
       last.move = compose(last.move, step.move);
       last.at = step.at;
-    } else if (waiting && step.kind === "brush") {
-      // A brush says where to go, whatever waited before it.
-      var skipped = IDENTITY;
-      state.queue.splice(1).forEach(function (s) {
-        skipped = compose(skipped, s.move);
-      });
-      step.move = compose(skipped, step.move);
-      state.queue.push(step);
     } else {
+      if (step.kind === "brush") {
+        // A brush says where to go, whatever waited before it.
+        var skipped = IDENTITY;
+        state.queue = state.queue.filter(function (s) {
+          skipped = s.reported ? skipped : compose(skipped, s.move);
+          return s.reported;
+        });
+        step.move = compose(skipped, step.move);
+      }
       state.queue.push(step);
     }
     render(img);
-    if (!waiting) {
-      send(img);
-    }
+    send(img);
   }
 
   function joins(a, b) {
@@ -945,71 +946,89 @@
     return wheel(map, step.target, onMap(around), f);
   }
 
-  // Report the first step that waits; then wait for its picture.
+  // Report the step that waits, unless the app has yet to answer one.
   function send(img) {
     var state = moves(img);
-    while (state.queue.length) {
-      var step = state.queue[0];
-      var value = valueOf(step);
-      if (value !== null) {
-        state.since = img.getAttribute("src");
-        watch(img, state);
-        report(img, "data-" + step.kind, stamp(value));
-        return;
+    var step = state.queue.filter(function (s) { return !s.reported; })[0];
+    if (state.asked || !step) {
+      return;
+    }
+    var value = valueOf(step);
+    if (value === null) {
+      state.queue.splice(state.queue.indexOf(step), 1);
+      render(img);
+      return;
+    }
+    step.reported = true;
+    state.asked = true;
+    clearTimeout(state.timer);
+    state.timer = setTimeout(function () {
+      if (state.asked) {
+        state.asked = false;  // the app did not answer: nothing changes
+        drop(img);
       }
-      state.queue.shift();
+    }, ANSWER_MS);
+    watch(img, state);
+    report(img, "data-" + step.kind, stamp(value));
+  }
+
+  // The image's next values as the app set them after an event (through
+  // dash_images.js, whether they go now or wait for the picture loading):
+  // the app's answer, which the next step waited for.
+  function answered(img, props) {
+    var state = img.__dashImagesMoves;
+    if (!state || !state.asked) {
+      return;
+    }
+    state.asked = false;
+    clearTimeout(state.timer);
+    var reported = state.queue.filter(function (s) { return s.reported; });
+    if (reported.length) {
+      reported[reported.length - 1].url = props.src;
+    }
+    if (img.complete && img.getAttribute("src") === props.src) {
+      arrived(img);  // that view is the one shown
+    }
+    send(img);
+  }
+
+  // A picture has shown: the steps up to the one it answers are done, and
+  // the preview is what is still to come, on it. Checked at its load and
+  // in each frame (where a picture may show before its load event), so
+  // that the preview leaves in the frame that shows the picture.
+  function arrived(img) {
+    var state = img.__dashImagesMoves;
+    var src = img.getAttribute("src");
+    var done = -1;
+    (state ? state.queue : []).forEach(function (step, i) {
+      done = step.url === src ? i : done;
+    });
+    if (done !== -1) {
+      state.queue.splice(0, done + 1);
       render(img);
     }
   }
 
-  // Until the picture of the step reported has loaded: checked at its load
-  // and in each frame (where a picture may show before its load event), so
-  // that the preview leaves in the frame that shows the picture.
   function watch(img, state) {
-    clearTimeout(state.timer);
-    state.timer = setTimeout(function answered() {
-      if (state.since !== null && img.getAttribute("src") === state.since) {
-        if (!img.complete) {
-          state.timer = setTimeout(answered, ANSWER_MS);  // its own picture first
-        } else {
-          drop(img);  // the app asked for no new picture
-        }
-      }
-    }, ANSWER_MS);
-    if (!state.watching) {
-      state.watching = true;
-      window.requestAnimationFrame(function frame() {
-        arrive(img);
-        state.watching = state.since !== null;
-        if (state.watching) {
-          window.requestAnimationFrame(frame);
-        }
-      });
-    }
-  }
-
-  // The picture of the step reported has loaded (or failed): the preview
-  // is what waited, on it; the next step goes.
-  function arrive(img) {
-    var state = img.__dashImagesMoves;
-    if (!state || state.since === null || !img.complete ||
-        img.getAttribute("src") === state.since) {
+    if (state.watching) {
       return;
     }
-    state.since = null;
-    clearTimeout(state.timer);
-    state.queue.shift();
-    if (!(img.naturalWidth > 0)) {
-      state.queue = [];  // no picture of that view: what waited is dropped
-    }
-    render(img);
-    send(img);
+    state.watching = true;
+    window.requestAnimationFrame(function frame() {
+      if (img.complete && img.naturalWidth > 0) {
+        arrived(img);
+      }
+      state.watching = state.queue.some(function (s) { return s.reported; });
+      if (state.watching) {
+        window.requestAnimationFrame(frame);
+      }
+    });
   }
 
+  // What waited is dropped (a failed picture, an app that did not answer):
+  // the picture is shown as it is until the next.
   function drop(img) {
     var state = moves(img);
-    clearTimeout(state.timer);
-    state.since = null;
     state.queue = [];
     render(img);
   }
@@ -1411,10 +1430,10 @@
     if (state && state.queue.length) {
       // What waited was for views before this one: dropped, and the
       // picture shown as it is until the next.
-      state.queue = state.since === null ? [] : state.queue.slice(0, 1);
-      if (state.queue.length) {
-        state.queue[0].move = IDENTITY;
-      }
+      state.queue = state.queue.filter(function (step) {
+        step.move = IDENTITY;
+        return step.reported;
+      });
       render(found.img);
     }
   }, true);
@@ -1427,7 +1446,11 @@
       return;
     }
     img.__dashImagesShown = event.type === "load" ? img.currentSrc || img.src : null;
-    arrive(img);
+    if (event.type === "load") {
+      arrived(img);
+    } else if (img.__dashImagesMoves) {
+      drop(img);  // no picture of that view: what waited for it is dropped
+    }
     // The next step on a picture being explored finds its map ready.
     var events = img.__dashImagesShown && img.matches && img.matches(":hover") &&
       eventsOf(img);
@@ -1456,6 +1479,8 @@
   }, true);
 
   styleTouches();
+  // dash_images.js tells each image's next values (served first).
+  (window.dashImages = window.dashImages || {}).onValues = answered;
 
   window.dashImagesEvents = {
     inside: inside,
