@@ -602,6 +602,64 @@ def test_a_view_is_a_link_one_can_send(visit):
     assert_no_console_errors(page)
 
 
+# Whether a picture has shown a preview since (window.previewSeen).
+WATCH_PREVIEW = """(selector) => {
+    const img = document.querySelector(selector);
+    window.previewSeen = false;
+    new MutationObserver(() => {
+        window.previewSeen ||= img.hasAttribute("data-dash-images-preview");
+    }).observe(img, {attributeFilter: ["data-dash-images-preview"]});
+}"""
+
+
+def test_the_wheel_zooms_around_the_pointer_and_a_pan_follows_the_drag(page, served):
+    first = wait_for_image(page, "#zoom-picture")
+    page.evaluate(WATCH_PREVIEW, "#zoom-picture")
+    # A notch of the wheel over (1, 0.5): the preview at once, then the
+    # picture of the view zoomed around that point, which stays under the
+    # pointer (to a CSS pixel), the aspect kept.
+    pointer = density_point(page, "#zoom-picture", 1.0, 0.5)
+    page.mouse.move(*pointer)
+    page.mouse.wheel(0, -100)
+    zoomed = wait_for_image(page, "#zoom-picture", changed_from=first.src)
+    assert page.evaluate("window.previewSeen")
+    expect_no_preview(page, "#zoom-picture")
+    view = query_values(zoomed.src)["view"]
+    assert (view[1] - view[0]) / (view[3] - view[2]) == pytest.approx(1.5, rel=1e-4)
+    assert 12 / (view[1] - view[0]) == pytest.approx(1.2, rel=0.05)
+    assert density_point(page, "#zoom-picture", 1.0, 0.5) == pytest.approx(
+        pointer, abs=1
+    )
+    assert same_pixels(read_image(page, "#zoom-picture"), zoom.density(view).picture)
+    assert zoom_link(page) == zoom.link(tuple(view)).removeprefix("?")
+
+    # A drag of 60 by 30 CSS pixels from (1, 0.5): that point follows the
+    # pointer to where the drag ended (and the view stays inside).
+    page.mouse.down()
+    end = (pointer[0] + 60, pointer[1] + 30)
+    page.mouse.move(*end, steps=6)
+    page.mouse.up()
+    panned = wait_for_image(page, "#zoom-picture", changed_from=zoomed.src)
+    moved = query_values(panned.src)["view"]
+    assert moved[1] - moved[0] == pytest.approx(view[1] - view[0], rel=1e-4)
+    assert density_point(page, "#zoom-picture", 1.0, 0.5) == pytest.approx(end, abs=1)
+
+    # Back twice: the zoomed view, then the first, from the browser's cache.
+    page.go_back()
+    wait_for_image(page, "#zoom-picture", src=zoomed.src)
+    page.go_back()
+    wait_for_image(page, "#zoom-picture", src=first.src)
+    assert served == [first.src, zoomed.src, panned.src]
+    assert_no_console_errors(page)
+
+
+def expect_no_preview(page: Page, selector: str) -> None:
+    page.wait_for_function(
+        "(s) => !document.querySelector(s).hasAttribute('data-dash-images-preview')",
+        arg=selector,
+    )
+
+
 def data_to_fractions(figure: t.Any, x: float, y: float) -> tuple[float, float]:
     """Where the data point (x, y) of a figure's first axes is drawn, as
     fractions of the picture from its top left (matplotlib's transform)."""
