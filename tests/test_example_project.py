@@ -527,6 +527,13 @@ def test_the_zoom_page_draws_the_points_the_environment_asks_for(monkeypatch):
         assert default.directory == "/somewhere/cache/flask-dash-images"
 
 
+@pytest.mark.parametrize("count", ["0", "-5", "1e6", "ten", "", str(2**31)])
+def test_a_wrong_number_of_points_stops_the_gallery_at_its_start(monkeypatch, count):
+    monkeypatch.setenv(zoom.COUNT_VARIABLE, count)
+    with pytest.raises(ValueError, match=f"{zoom.COUNT_VARIABLE} must be"):
+        create_app()
+
+
 NARROW_X = (zoom.FULL[1] - zoom.FULL[0]) / zoom.MAX_ZOOM
 NARROW_Y = (zoom.FULL[3] - zoom.FULL[2]) / zoom.MAX_ZOOM
 

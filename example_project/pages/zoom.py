@@ -45,6 +45,7 @@ from flask_dash_images import Extent, image_callback, next_view
 from .. import axes, ui
 from ..points import store
 from ..points.index import Points, count
+from ..viewport import View, Viewport
 
 PATH = "/zoom"
 TITLE = "Zoom"
@@ -91,112 +92,31 @@ EVENTS = (
     "zoom-whole.n_clicks",
 )
 
-View = tuple[float, float, float, float]
+#: The views the page draws: inside FULL, at the density's aspect ratio.
+VIEWPORT = Viewport(FULL, DENSITY_WIDTH, DENSITY_HEIGHT, MAX_ZOOM)
+bounded_view = VIEWPORT.bounded
+link = VIEWPORT.link
 
 
 def settings() -> store.Settings:
     """The points this process draws, as the environment says (read at
-    each call: every worker process and gunicorn worker agrees)."""
+    each call: every worker process and gunicorn worker agrees; checked
+    when the page registers, so a wrong value stops the server's start).
+
+    :raises ValueError: the number is not a whole number from 1 to 2**31 - 1.
+    """
     directory = os.environ.get(CACHE_VARIABLE)
     if directory is None:
         directory = str(store.user_cache_dir())
-    return store.Settings(
-        count=int(os.environ.get(COUNT_VARIABLE, store.DEFAULT_COUNT)),
-        directory=directory or None,
-    )
-
-
-# -- views ---------------------------------------------------------------------
-
-_WIDEST = FULL[1] - FULL[0]
-_NARROWEST = _WIDEST / MAX_ZOOM
-# How far a view from a URL may be from the density's aspect ratio and the
-# narrowest width, and still be drawn as it is: well under a pixel.
-_LEEWAY = 2e-4
-
-
-def bounded_view(view: object) -> View:
-    """``view`` as ``(x0, x1, y0, y1)``: inside :data:`FULL`, at the
-    density's aspect ratio, at most :data:`MAX_ZOOM` times narrower; the
-    whole view if it is not four numbers.
-
-    A view that is so already (every view the page makes) comes back
-    exactly as it is; any other is widened to the aspect ratio around its
-    centre, moved inside, and rounded as :func:`rounded` does.
-    """
-    if not _numbers(view):
-        return FULL
-    x0, x1, y0, y1 = (float(v) for v in t.cast(t.Sequence[float], view))
-    width, height = x1 - x0, y1 - y0
-    if (
-        FULL[0] <= x0 < x1 <= FULL[1]
-        and FULL[2] <= y0 < y1 <= FULL[3]
-        and width >= _NARROWEST * (1 - _LEEWAY)
-        and abs(width / height / ASPECT - 1) <= _LEEWAY
-    ):
-        return x0, x1, y0, y1
-    return rounded(_fitted(x0, x1, y0, y1))
-
-
-def _numbers(view: object) -> bool:
-    return (
-        isinstance(view, (list, tuple))
-        and len(view) == 4
-        and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-            for v in view
+    text = os.environ.get(COUNT_VARIABLE, str(store.DEFAULT_COUNT))
+    if not (text.strip().isdigit() and 0 < int(text) < 2**31):
+        raise ValueError(
+            f"{COUNT_VARIABLE} must be a whole number from 1 to 2**31 - 1, not {text!r}"
         )
-    )
+    return store.Settings(count=int(text), directory=directory or None)
 
 
-def _fitted(x0: float, x1: float, y0: float, y1: float) -> View:
-    """Any region as a view: at the aspect ratio around its centre (the
-    narrower side widened), at least the narrowest, moved inside."""
-    x0, x1 = sorted((x0, x1))
-    y0, y1 = sorted((y0, y1))
-    width = min(max(x1 - x0, (y1 - y0) * ASPECT, _NARROWEST), _WIDEST)
-    height = width / ASPECT
-    middle = min(max((x0 + x1) / 2, FULL[0] + width / 2), FULL[1] - width / 2)
-    centre = min(max((y0 + y1) / 2, FULL[2] + height / 2), FULL[3] - height / 2)
-    return (
-        max(middle - width / 2, FULL[0]),
-        min(middle + width / 2, FULL[1]),
-        max(centre - height / 2, FULL[2]),
-        min(centre + height / 2, FULL[3]),
-    )
-
-
-def _decimals(view: View) -> int:
-    """Decimals enough for a hundredth of a pixel of ``view``."""
-    pixel = (view[1] - view[0]) / DENSITY_WIDTH
-    return max(0, math.ceil(-math.log10(pixel / 100)))
-
-
-def rounded(view: View) -> View:
-    """``view`` rounded to a hundredth of a pixel: short links, the same picture."""
-    decimals = _decimals(view)
-    return t.cast(View, tuple(round(v, decimals) + 0.0 for v in view))
-
-
-def link(view: View) -> str:
-    """The page URL's query for ``view``: empty for the whole view."""
-    if view == FULL:
-        return ""
-    decimals = _decimals(view)
-    numbers = (f"{v:.{decimals}f}".rstrip("0").rstrip(".") for v in view)
-    return "?view=" + ",".join(n if n != "-0" else "0" for n in numbers)
-
-
-# The page URL's view, read in the browser: no round trip to the server on
-# Back or Forward. Anything that is not four numbers is the whole view; the
-# generator bounds the rest.
-READ_LINK = """
-function (search) {
-    const found = /[?&]view=([^&]*)/.exec(search || "");
-    const view = found ? decodeURIComponent(found[1]).split(",").map(Number) : [];
-    return view.length === 4 && view.every(Number.isFinite) ? view : WHOLE;
-}
-""".replace("WHOLE", json.dumps(FULL))
+# -- moving ----------------------------------------------------------------------
 
 
 def navigate(view: t.Any, event: t.Any, kind: str) -> View:
@@ -208,14 +128,14 @@ def navigate(view: t.Any, event: t.Any, kind: str) -> View:
         return FULL
     current = bounded_view(view)
     if kind.endswith(".data-wheel") and isinstance(event, dict):
-        deepest = (current[1] - current[0]) / _NARROWEST
+        deepest = (current[1] - current[0]) / VIEWPORT.narrowest
         if isinstance(event.get("factor"), (int, float)):
             event = {**event, "factor": min(event["factor"], deepest)}
     try:
         target = next_view(current, event, kind=kind)
     except ValueError as error:  # an event from a hand-made request
         raise PreventUpdate from error
-    return FULL if target is None else rounded(_fitted(*target))
+    return FULL if target is None else VIEWPORT.rounded(VIEWPORT.fitted(*target))
 
 
 # -- pictures ------------------------------------------------------------------
@@ -275,7 +195,7 @@ def describe(view: object) -> tuple[str, str, str]:
     x0, x1, y0, y1 = bounded = bounded_view(view)
     where = settings()
     inside = int(_counts(where, bounded).sum(dtype=np.int64))
-    zoom = _WIDEST / (x1 - x0)
+    zoom = VIEWPORT.widest / (x1 - x0)
     # Enough decimals to tell a hundredth of the view's height.
     decimals = max(1, 2 - math.floor(math.log10(y1 - y0)))
     return (
@@ -394,7 +314,9 @@ def register(dash_app: dash.Dash) -> None:
     )(density)
 
     dash_app.clientside_callback(
-        READ_LINK, Output("zoom-view", "data"), Input("zoom-location", "search")
+        VIEWPORT.read_link(),
+        Output("zoom-view", "data"),
+        Input("zoom-location", "search"),
     )
     dash_app.clientside_callback(
         SHOW_DRAG,
