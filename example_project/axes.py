@@ -47,9 +47,15 @@ def ticks(low: float, high: float, pixels: int) -> list[float]:
     """Round values between ``low`` and ``high`` along ``pixels``, as
     matplotlib's axes choose them: one every 60 pixels or more, and at
     least three."""
+    # A value on an edge counts, whatever the locator's arithmetic rounded.
+    near = (high - low) * 1e-9
     for count in range(max(pixels // 60, 1), pixels // 20):
         locator = MaxNLocator(nbins=count, steps=[1, 2, 2.5, 5, 10])
-        values = [float(v) for v in locator.tick_values(low, high) if low <= v <= high]
+        values = [
+            min(max(float(v), low), high)
+            for v in locator.tick_values(low, high)
+            if low - near <= v <= high + near
+        ]
         if len(values) >= 3:
             break
     return values

@@ -485,6 +485,12 @@ def test_a_tick_value_has_the_decimals_of_its_step(value, step, text):
     assert axes.label(value, step) == text
 
 
+def test_values_on_the_edges_of_a_view_have_their_ticks():
+    # 0.6 and 2.4 are where matplotlib's arithmetic gives 0.6000000000000001.
+    assert axes.ticks(-0.2, 0.6, 400) == pytest.approx([-0.2, 0.0, 0.2, 0.4, 0.6])
+    assert axes.ticks(1.2, 2.4, 600)[-1] == 2.4
+
+
 @pytest.mark.parametrize("zoom_factor", [1, 3, 10, 100, 1000, zoom.MAX_ZOOM])
 @pytest.mark.parametrize("centre", [(0.0, 0.0), (5.9999, -3.9999), (-1.234567, 2.5)])
 def test_the_axes_read_values_at_every_zoom(zoom_factor, centre):
