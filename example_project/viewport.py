@@ -1,10 +1,17 @@
 """The views of a picture that zooms and pans, and their links.
 
 A view is ``(x0, x1, y0, y1)``: the data at the left, right, bottom and
-top edges. A :class:`Viewport` keeps views inside the data's bounds, at
-the picture's aspect ratio (nothing is stretched) and no deeper than its
-``max_zoom``, and writes each as a short link (``?view=x0,x1,y0,y1``,
-rounded to a hundredth of a pixel) that the page reads back exactly.
+top edges. A :class:`Viewport` keeps views at the picture's aspect ratio
+(nothing is stretched), centred inside the data's bounds, no deeper than
+its ``max_zoom`` and no wider than its ``min_zoom``, and writes each as a
+short link (``?view=x0,x1,y0,y1``, rounded to a hundredth of a pixel)
+that the page reads back exactly.
+
+A view may reach past the bounds, as a map pans past its edge: so the
+page's preview of a pan or a zoom (the picture moved at once, before the
+server's picture arrives) shows the very view that arrives, but where a
+limit stops it (the centre at the bounds' edge, the deepest or the widest
+zoom).
 """
 
 from __future__ import annotations
@@ -22,13 +29,14 @@ View = tuple[float, float, float, float]
 @dataclasses.dataclass(frozen=True)
 class Viewport:
     """Views of ``bounds`` on a picture of ``width`` x ``height`` pixels
-    (whose aspect ratio the bounds have), at most ``max_zoom`` times
-    narrower than the bounds."""
+    (whose aspect ratio the bounds have), from ``max_zoom`` times narrower
+    than the bounds to ``1 / min_zoom`` times wider."""
 
     bounds: View
     width: int
     height: int
     max_zoom: float
+    min_zoom: float = 0.25
     #: How far a view may be from the aspect ratio and the narrowest width
     #: and still be drawn as it is: a hundredth of a pixel's rounding, well
     #: under a pixel.
@@ -39,12 +47,17 @@ class Viewport:
         return self.width / self.height
 
     @property
-    def widest(self) -> float:
+    def whole(self) -> float:
+        """The bounds' width: zoom 1."""
         return self.bounds[1] - self.bounds[0]
 
     @property
+    def widest(self) -> float:
+        return self.whole / self.min_zoom
+
+    @property
     def narrowest(self) -> float:
-        return self.widest / self.max_zoom
+        return self.whole / self.max_zoom
 
     def bounded(self, view: object) -> View:
         """``view`` as a view: the bounds if it is not four numbers.
@@ -57,10 +70,15 @@ class Viewport:
         x0, x1, y0, y1 = (float(v) for v in t.cast(t.Sequence[float], view))
         left, right, bottom, top = self.bounds
         width, height = x1 - x0, y1 - y0
+        near = self.leeway * width
         if (
-            left <= x0 < x1 <= right
-            and bottom <= y0 < y1 <= top
-            and width >= self.narrowest * (1 - self.leeway)
+            x0 < x1
+            and y0 < y1
+            and left - near <= (x0 + x1) / 2 <= right + near
+            and bottom - near <= (y0 + y1) / 2 <= top + near
+            and self.narrowest * (1 - self.leeway)
+            <= width
+            <= self.widest * (1 + self.leeway)
             and abs(width / height / self.aspect - 1) <= self.leeway
         ):
             return x0, x1, y0, y1
@@ -68,19 +86,20 @@ class Viewport:
 
     def fitted(self, x0: float, x1: float, y0: float, y1: float) -> View:
         """Any region as a view: at the aspect ratio around its centre (the
-        narrower side widened), at least the narrowest, moved inside."""
+        narrower side widened), from the narrowest to the widest, its
+        centre moved inside the bounds."""
         x0, x1 = sorted((x0, x1))
         y0, y1 = sorted((y0, y1))
         left, right, bottom, top = self.bounds
         width = min(max(x1 - x0, (y1 - y0) * self.aspect, self.narrowest), self.widest)
         height = width / self.aspect
-        middle = min(max((x0 + x1) / 2, left + width / 2), right - width / 2)
-        centre = min(max((y0 + y1) / 2, bottom + height / 2), top - height / 2)
+        middle = min(max(x0 / 2 + x1 / 2, left), right)
+        centre = min(max(y0 / 2 + y1 / 2, bottom), top)
         return (
-            max(middle - width / 2, left),
-            min(middle + width / 2, right),
-            max(centre - height / 2, bottom),
-            min(centre + height / 2, top),
+            middle - width / 2,
+            middle + width / 2,
+            centre - height / 2,
+            centre + height / 2,
         )
 
     def _decimals(self, view: View) -> int:

@@ -555,16 +555,22 @@ NARROW_Y = (zoom.FULL[3] - zoom.FULL[2]) / zoom.MAX_ZOOM
         # Another aspect ratio: the narrower side widened around the centre.
         ([0, 3, 0, 1], (0.0, 3.0, -0.5, 1.5)),
         ([0, 1, 0, 2], (-1.0, 2.0, 0.0, 2.0)),
-        # Past an edge: moved inside (and rounded to a hundredth of a pixel);
-        # larger than everything: everything.
-        ([5, 7, 0, 4 / 3], (4.0, 6.0, 0.0, 1.33333)),
-        ([-100, 100, -1e300, 1e300], zoom.FULL),
-        # Too narrow: widened around its middle; outside: at the nearest edge.
+        # Past an edge, its centre inside: as it is (a map pans past its
+        # edge). Its centre outside: moved to the edge (and rounded to a
+        # hundredth of a pixel).
+        ([5, 7, 0, 4 / 3], (5.0, 7.0, 0.0, 4 / 3)),
+        ([6.5, 7.5, 4, 4 + 2 / 3], (5.5, 6.5, 3.66667, 4.33333)),
+        # At most four times wider than everything, around its centre.
+        ([-100, 100, -1e300, 1e300], (-24.0, 24.0, -16.0, 16.0)),
+        # Too narrow: widened around its middle.
         (
             [1, 1, 2, 2],
             (1 - NARROW_X / 2, 1 + NARROW_X / 2, 2 - NARROW_Y / 2, 2 + NARROW_Y / 2),
         ),
-        ([50, 50, -50, -50], (6 - NARROW_X, 6, -4, -4 + NARROW_Y)),
+        (
+            [50, 50, -50, -50],
+            (6 - NARROW_X / 2, 6 + NARROW_X / 2, -4 - NARROW_Y / 2, -4 + NARROW_Y / 2),
+        ),
         # Not four numbers: the whole view.
         (None, zoom.FULL),
         ("view", zoom.FULL),
@@ -586,7 +592,9 @@ def test_a_bounded_view_is_a_view_the_page_draws_as_it_is(view):
     assert zoom.bounded_view(bounded) == bounded
     assert zoom.bounded_view(list(bounded)) == bounded  # as a dcc.Store gives it
     x0, x1, y0, y1 = bounded
-    assert -6 <= x0 < x1 <= 6 and -4 <= y0 < y1 <= 4
+    # Its centre inside, from the narrowest to four times the whole wide.
+    assert -6 <= (x0 + x1) / 2 <= 6 and -4 <= (y0 + y1) / 2 <= 4
+    assert NARROW_X * (1 - 1e-4) <= x1 - x0 <= 4 * 12 * (1 + 1e-4)
     assert (x1 - x0) / (y1 - y0) == pytest.approx(zoom.ASPECT, rel=1e-4)
     # Its link, read back by the page, is the same view.
     numbers = zoom.link(bounded).removeprefix("?view=")
@@ -675,22 +683,32 @@ def test_the_wheel_zooms_around_the_pointer_down_to_the_deepest_view(dash_app, p
     # The wheel stops at the deepest view, the point still in its place.
     assert view[1] - view[0] == pytest.approx(NARROW_X)
     assert where(view, *point) == pytest.approx(where(zoom.FULL, *point), abs=0.1)
-    # And out again: the whole view at most.
-    out = {"x": 0.0, "y": 0.0, "factor": 1e-6, "axes": None, "n": 2}
-    assert zoom_move(client, f"{picture}.data-wheel", out, view) == ""
+    # And out again: four times the whole view at most, the point still
+    # in its place.
+    out = {"x": point[0], "y": point[1], "factor": 1e-6, "axes": None, "n": 2}
+    widest = read_link(zoom_move(client, f"{picture}.data-wheel", out, view))
+    assert widest[1] - widest[0] == pytest.approx(4 * 12)
+    assert where(widest, *point) == pytest.approx(where(view, *point), abs=0.1)
 
 
-def test_a_pan_moves_the_view_with_the_drag_and_stops_at_the_edges(dash_app):
+def test_a_pan_moves_the_view_with_the_drag_until_its_centre_is_at_an_edge(
+    dash_app,
+):
     client = dash_app.server.test_client()
     view = [-1.0, 2.0, 0.5, 2.5]
     # Dragged 0.5 to the right and 0.25 down: the data follows the pointer.
     pan = {"dx": 0.5, "dy": -0.25, "axes": None, "n": 1}
     moved = zoom_move(client, "zoom-picture.data-pan", pan, view)
     assert read_link(moved) == [-1.5, 1.5, 0.75, 2.75]
-    # Far past the top left corner: at the corner.
-    pan = {"dx": 100.0, "dy": -100.0, "axes": None, "n": 2}
+    # Past the whole view's edges: as a map pans, the preview the page
+    # showed is the view that comes...
+    pan = {"dx": 2.0, "dy": -1.0, "axes": None, "n": 2}
     moved = zoom_move(client, "zoom-picture.data-pan", pan, view)
-    assert read_link(moved) == [-6.0, -3.0, 2.0, 4.0]
+    assert read_link(moved) == [-3.0, 0.0, 1.5, 3.5]
+    # ...until its centre is at the edge: the top left corner.
+    pan = {"dx": 100.0, "dy": -100.0, "axes": None, "n": 3}
+    moved = zoom_move(client, "zoom-picture.data-pan", pan, view)
+    assert read_link(moved) == [-7.5, -4.5, 3.0, 5.0]
     # Already there: nothing to do.
     assert zoom_move(client, "zoom-picture.data-pan", pan, read_link(moved)) is None
 

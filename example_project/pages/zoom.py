@@ -63,9 +63,11 @@ HEIGHT = DENSITY_HEIGHT + axes.MARGINS[1] + axes.MARGINS[3]
 #: The whole view: x from -6 to 6, y from -4 to 4 (the density's 3:2).
 FULL = store.BOUNDS
 ASPECT = DENSITY_WIDTH / DENSITY_HEIGHT
-#: The narrowest view is this many times narrower than the whole. A pixel
-#: then still spans a few float32 steps of the points' coordinates.
+#: The narrowest view is this many times narrower than the whole (a pixel
+#: then still spans a few float32 steps of the points' coordinates); the
+#: widest, four times wider.
 MAX_ZOOM = 10_000
+MIN_ZOOM = 0.25
 COLOUR_MAP = "magma"
 #: The colour map's colours (as many as the picture's palette has room for),
 #: uint8 RGB, and the palette with the axes' greys.
@@ -92,8 +94,8 @@ EVENTS = (
     "zoom-whole.n_clicks",
 )
 
-#: The views the page draws: inside FULL, at the density's aspect ratio.
-VIEWPORT = Viewport(FULL, DENSITY_WIDTH, DENSITY_HEIGHT, MAX_ZOOM)
+#: The views the page draws: centred inside FULL, at the density's aspect.
+VIEWPORT = Viewport(FULL, DENSITY_WIDTH, DENSITY_HEIGHT, MAX_ZOOM, MIN_ZOOM)
 bounded_view = VIEWPORT.bounded
 link = VIEWPORT.link
 
@@ -122,15 +124,16 @@ def settings() -> store.Settings:
 def navigate(view: t.Any, event: t.Any, kind: str) -> View:
     """The view after ``event`` (``kind``: Dash's prop_id, such as
     ``zoom-picture.data-wheel``) on ``view``: :func:`next_view`'s, then
-    bounded and rounded. The wheel stops zooming in at :data:`MAX_ZOOM`,
-    with the point under the pointer where it was."""
+    bounded and rounded. The wheel stops at :data:`MAX_ZOOM` and
+    :data:`MIN_ZOOM`, with the point under the pointer where it was."""
     if kind.endswith(".n_clicks"):  # the Whole view button
         return FULL
     current = bounded_view(view)
-    if kind.endswith(".data-wheel") and isinstance(event, dict):
-        deepest = (current[1] - current[0]) / VIEWPORT.narrowest
-        if isinstance(event.get("factor"), (int, float)):
-            event = {**event, "factor": min(event["factor"], deepest)}
+    factor = event.get("factor") if isinstance(event, dict) else None
+    if kind.endswith(".data-wheel") and isinstance(factor, (int, float)):
+        width = current[1] - current[0]
+        limits = width / VIEWPORT.widest, width / VIEWPORT.narrowest
+        event = {**event, "factor": min(max(factor, limits[0]), limits[1])}
     try:
         target = next_view(current, event, kind=kind)
     except ValueError as error:  # an event from a hand-made request
@@ -195,7 +198,7 @@ def describe(view: object) -> tuple[str, str, str]:
     x0, x1, y0, y1 = bounded = bounded_view(view)
     where = settings()
     inside = int(_counts(where, bounded).sum(dtype=np.int64))
-    zoom = VIEWPORT.widest / (x1 - x0)
+    zoom = VIEWPORT.whole / (x1 - x0)
     # Enough decimals to tell a hundredth of the view's height.
     decimals = max(1, 2 - math.floor(math.log10(y1 - y0)))
     return (
