@@ -338,12 +338,11 @@ def register(dash_app: dash.Dash) -> None:
         prevent_initial_call=True,
     )
     def move(*events_and_view: t.Any) -> str:
+        # The same view is an answer too (no history entry): it ends the
+        # page's preview of an event that moved nothing, at a limit.
         (trigger,) = dash.ctx.triggered
         view = events_and_view[-1]
-        target = navigate(view, trigger["value"], trigger["prop_id"])
-        if target == bounded_view(view):
-            raise PreventUpdate
-        return link(target)
+        return link(navigate(view, trigger["value"], trigger["prop_id"]))
 
     @dash_app.callback(
         Output("zoom-range", "children"),

@@ -653,6 +653,27 @@ def test_the_wheel_zooms_around_the_pointer_and_a_pan_follows_the_drag(page, ser
     assert_no_console_errors(page)
 
 
+def test_at_the_deepest_view_the_wheel_moves_nothing_and_its_preview_ends(visit):
+    deep = zoom.bounded_view([1.7, 1.7 + 12 / zoom.MAX_ZOOM, 0.2, 0.2 + 8 / 10_000])
+    page = visit(zoom.PATH + zoom.link(deep))
+    first = wait_for_image(page, "#zoom-picture")
+    page.evaluate(WATCH_PREVIEW, "#zoom-picture")
+    entries = page.evaluate("history.length")
+    page.mouse.move(*picture_point(page, "#zoom-picture", 0.5, 0.5))
+    page.mouse.wheel(0, -100)
+    page.wait_for_function("window.previewSeen")
+    # The page's answer keeps the view: the preview goes (well before the
+    # 1.5 s the page script waits for a picture that does not come).
+    page.wait_for_function(
+        "!document.querySelector('#zoom-picture').hasAttribute("
+        "'data-dash-images-preview')",
+        timeout=1000,
+    )
+    assert page.locator("#zoom-picture").get_attribute("src") == first.src
+    assert page.evaluate("history.length") == entries
+    assert_no_console_errors(page)
+
+
 def expect_no_preview(page: Page, selector: str) -> None:
     page.wait_for_function(
         "(s) => !document.querySelector(s).hasAttribute('data-dash-images-preview')",
