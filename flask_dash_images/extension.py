@@ -21,6 +21,7 @@ from .core.registry import (
     check_callable,
     check_same_code,
     keyword_params,
+    label_of,
     make_guid,
     positional_params,
 )
@@ -283,7 +284,7 @@ class DynamicImages:
         why = "responsive=True" if responsive else "hidpi=True"
 
         def decorator(function: F) -> F:
-            label = _label(function)
+            label = label_of(function)
             check_callable(function, label, count, keywords, why)
             params = positional_params(function, count)
             spec = self.make_spec(
@@ -473,7 +474,7 @@ class DynamicImages:
             guid=make_guid(function, key, name),
             name=name,
             function=function,
-            label=_label(function),
+            label=label_of(function),
             params=tuple(params),
             required=frozenset(params if required is None else required),
             keywords=keywords,
@@ -597,8 +598,3 @@ def _download_format(spec: ImageSpec, fmt: str | None, download: bool) -> str | 
             f" not {fmt!r} (export=...)"
         )
     return fmt
-
-
-def _label(function: t.Callable[..., t.Any]) -> str:
-    """How messages name a generator."""
-    return f"{function.__module__}.{function.__qualname__}"

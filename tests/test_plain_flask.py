@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import io
+
 import pytest
 from flask import render_template_string
 from PIL import Image
 
-from flask_dash_images import UrlBuildError
+from flask_dash_images import RegistrationError, UrlBuildError
 
 from .conftest import decode
 
@@ -78,3 +81,18 @@ def test_generators_get_keyword_arguments(images, app, client):
         response = client.get(images.url_for(keywords, b=[1, 2], a={"x": None}))
     assert response.status_code == 200
     assert seen == [({"x": None}, [1, 2])]
+
+
+def test_a_partial_is_a_generator_too(images, app, client):
+    # A callable object that is no function (a functools.partial, an
+    # instance with __call__): with a name, as it has no qualified name to
+    # derive one from.
+    def tile(shade, size=4):
+        return Image.new("L", (size, size), shade)
+
+    images.generator(name="tile")(functools.partial(tile, size=3))
+    response = client.get("/image_generator/tile.png?shade=9")
+    assert response.status_code == 200
+    assert Image.open(io.BytesIO(response.data)).size == (3, 3)
+    with pytest.raises(RegistrationError, match=r"functools\.partial.*name="):
+        images.generator()(functools.partial(tile, size=2))

@@ -23,6 +23,7 @@ __all__ = [
     "Registry",
     "check_callable",
     "check_same_code",
+    "label_of",
     "keyword_params",
     "make_guid",
     "positional_params",
@@ -379,11 +380,30 @@ def make_guid(function: t.Callable[..., t.Any], key: str, name: str | None) -> s
                 f"name={name!r}: use 1 to 64 letters, digits, '_' or '-'"
             )
         return name
+    qualname = getattr(function, "__qualname__", None)
+    if qualname is None:
+        raise RegistrationError(
+            f"{label_of(function)} has no qualified name to derive its id from;"
+            " give it name='...'"
+        )
     module = function.__module__
     if module == "__main__":
         module = _main_module_name()
-    qualified = f"{module}.{function.__qualname__}\0{key}"
+    qualified = f"{module}.{qualname}\0{key}"
     return hashlib.blake2b(qualified.encode("utf-8"), digest_size=10).hexdigest()
+
+
+def label_of(function: t.Callable[..., t.Any]) -> str:
+    """How messages name a generator: ``module.qualified_name``, or, for a
+    callable object that is no function (a :func:`functools.partial`), its
+    type's, with the function it wraps."""
+    qualname = getattr(function, "__qualname__", None)
+    if qualname is not None:
+        return f"{function.__module__}.{qualname}"
+    kind = type(function)
+    wrapped = getattr(function, "func", None)
+    inner = f"({label_of(wrapped)})" if callable(wrapped) else ""
+    return f"{kind.__module__}.{kind.__qualname__}{inner}"
 
 
 def _main_module_name() -> str:
