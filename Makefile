@@ -36,8 +36,12 @@ $(BIN)/.installed-dev: $(PACKAGING) | $(BIN)/python
 run: $(BIN)/.installed-run
 	$(BIN)/python -m example_project --host $(HOST) --port $(PORT)
 
+# Two processes, a test file each at a time (the machine's two cores; files
+# share a Chromium and their servers within one process).
+PYTEST_PARALLEL ?= -n 2 --dist loadfile
+
 test: $(BIN)/.installed-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 # The same suite against the lowest versions setup.cfg declares.
 MIN_VENV ?= .venv-min
@@ -50,7 +54,7 @@ $(MIN_VENV)/bin/.installed: $(PACKAGING) tools/lower_bounds.py
 
 test-min: $(MIN_VENV)/bin/.installed
 	$(MIN_VENV)/bin/python -m pip list 2>/dev/null | grep -iE '^(flask|werkzeug|itsdangerous|pillow|dash|blinker|numpy|matplotlib|flask-caching|redis|prometheus.client) '
-	$(MIN_VENV)/bin/python -m pytest
+	$(MIN_VENV)/bin/python -m pytest $(PYTEST_PARALLEL)
 
 lint: $(BIN)/.installed-dev
 	$(BIN)/ruff check flask_dash_images tests example_project bench tools docs

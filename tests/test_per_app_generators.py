@@ -199,7 +199,7 @@ class World:
             gc.collect()
 
 
-@settings(deadline=None, max_examples=60)
+@settings(deadline=None, max_examples=25)
 @given(
     style=st.sampled_from(STYLES),
     plan=st.lists(

@@ -277,6 +277,9 @@ def check_in_chromium(context: t.Any, base: str, prefix: str) -> None:
         )
         found = json.loads(page.inner_text("#clicked"))
         assert_event(found, expected)
+    # Before the server stops: a page left open would go on asking it (the
+    # Quick start's dev tools poll for hot reload), and log the refusal.
+    page.close()
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=lambda c: "-".join(c[:4]))
