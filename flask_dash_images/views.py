@@ -224,11 +224,7 @@ def _serve_map(
     etag = coordinates.map_id(answer.map)
     if found_id is not None and found_id != etag:
         raise UnknownImage("the picture drawn now has another map")
-    headers = [
-        (name, value)
-        for name, value in spec.headers(etag, current)
-        if name not in ("Vary", "Content-Security-Policy")
-    ]
+    headers = _variant_headers(spec, etag, current)
     if _not_modified(request.environ, etag):
         return Response(status=304, headers=headers)
     headers.append(("Server-Timing", _server_timing(answer)))
@@ -281,7 +277,9 @@ def _serve_download(
         if current:
             etag = hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
             if _not_modified(environ, etag):
-                return Response(status=304, headers=_download_headers(spec, etag, name))
+                return Response(
+                    status=304, headers=_variant_headers(spec, etag, svg=name == "svg")
+                )
     picture = state.service.download(
         spec, values, name, key, store=current and spec.cached
     )
@@ -289,9 +287,10 @@ def _serve_download(
         etag = hashlib.blake2b(picture.data, digest_size=16).hexdigest()
         if _not_modified(environ, etag):
             return Response(
-                status=304, headers=_download_headers(spec, etag, name, current)
+                status=304,
+                headers=_variant_headers(spec, etag, current, svg=name == "svg"),
             )
-    headers = _download_headers(spec, etag, name, current)
+    headers = _variant_headers(spec, etag, current, svg=name == "svg")
     headers.append(("Server-Timing", _server_timing(picture)))
     headers.append(
         ("Content-Disposition", content_disposition(spec.download_name(values), name))
@@ -299,17 +298,18 @@ def _serve_download(
     return Response(picture.data, mimetype=export.MIMETYPES[name], headers=headers)
 
 
-def _download_headers(
-    spec: ImageSpec, etag: str, name: str, store: bool = True
+def _variant_headers(
+    spec: ImageSpec, etag: str, store: bool = True, svg: bool = False
 ) -> list[tuple[str, str]]:
-    # The picture's caching headers; the format is the URL's, not the
-    # Accept header's, and an SVG is sent locked down whatever the picture.
+    # A map's or a download's headers: the picture's caching ones, but its
+    # format is the URL's, not the Accept header's, and only an SVG is sent
+    # locked down.
     headers = [
         header
         for header in spec.headers(etag, store)
         if header[0] not in ("Vary", "Content-Security-Policy")
     ]
-    if name == "svg":
+    if svg:
         headers.extend(vector.SECURITY_HEADERS)
     return headers
 
