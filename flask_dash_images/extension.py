@@ -327,11 +327,7 @@ class DynamicImages:
         spec = record.spec
         target = record.target()
         # A Dash app that is gone takes its image callbacks with it.
-        self.dash_callbacks = [
-            r
-            for r in self.dash_callbacks
-            if r.dash_app is None or r.target() is not None
-        ]
+        self.dash_callbacks = [r for r in self.dash_callbacks if not r.gone()]
         same = None
         for known in self.dash_callbacks:
             other = known.target()
@@ -439,7 +435,7 @@ class DynamicImages:
                 public=public,
                 version=version,
                 cache_timeout=cache_timeout,
-                export=tuple(export) if not isinstance(export, str) else export,
+                export=export,
                 export_scale=export_scale,
                 filename=filename,
                 **encoder_options,
@@ -470,6 +466,12 @@ class DynamicImages:
         :raises RegistrationError: bad options.
         """
         spec_options = {k: options.pop(k) for k in SPEC_OPTIONS if k in options}
+        # Sequences as tuples, so that a list and a tuple are the same spec (a
+        # string is left as it is, for its own error).
+        for option in ("events", "export"):
+            given = spec_options.get(option)
+            if given is not None and not isinstance(given, str):
+                spec_options[option] = tuple(given)
         return ImageSpec(
             guid=make_guid(function, key, name),
             name=name,

@@ -76,3 +76,11 @@ def test_bad_options_fail_at_decoration(images, options, message):
 def test_export_button_is_an_option_of_dash_callbacks_only(images):
     with pytest.raises(RegistrationError, match="an option of Dash image callbacks"):
         images.generator(export_button=False)
+
+
+def test_a_list_of_formats_is_the_same_option_as_a_tuple(images):
+    images.generator(name="g", export=["pdf", "png"])(tile)
+    # The same generator again (a factory's), formats given as a tuple: the
+    # same spec, no clash.
+    images.generator(name="g", export=("pdf", "png"))(tile)
+    assert images.registry.get("g").export == ("pdf", "png")
