@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 import pypdf
 import pytest
-from dash import Dash, Input, Output, dcc, html
+from dash import MATCH, Dash, Input, Output, dcc, html
 from flask import Flask, request
 from flask_caching import Cache
 from matplotlib.figure import Figure
@@ -379,3 +379,45 @@ def test_a_dash_picture_at_a_prefix_downloads_there(images):
 
 def test_download_marker_is_reserved():
     assert urls.DOWNLOAD in urls.RESERVED
+
+
+def test_match_images_each_get_their_own_downloads(dash_factory, images):
+    ids = [{"type": "thumb", "index": i} for i in range(2)]
+    dash_app = dash_factory(
+        html.Div(
+            [
+                item
+                for i, thumb_id in enumerate(ids)
+                for item in (
+                    dcc.Input(id={"type": "shade", "index": i}, value=i * 100),
+                    html.Img(id=thumb_id),
+                )
+            ]
+        )
+    )
+
+    @images.callback(
+        Output({"type": "thumb", "index": MATCH}, "src"),
+        Input({"type": "shade", "index": MATCH}, "value"),
+        name="thumb",
+        export=("pdf",),
+        filename="thumb-{shade}",
+    )
+    def thumb(shade):
+        return Image.new("L", (4, 4), shade)
+
+    page = DashBrowser(dash_app)
+    pattern = '{"index":["MATCH"],"type":"thumb"}'
+    client = dash_app.server.test_client()
+    for shade, thumb_id in zip((0, 100), ids, strict=True):
+        src, exports = page.page.run(
+            f"..{pattern}.src...{pattern}.{EXPORT}..",
+            shade,
+            outputs_list=[
+                {"id": thumb_id, "property": "src"},
+                {"id": thumb_id, "property": EXPORT},
+            ],
+        )
+        assert exports == {"pdf": src.replace(".png?", ".pdf?") + "&_download=1"}
+        response = client.get(exports["pdf"])
+        assert f"filename=thumb-{shade}.pdf" in disposition(response)
