@@ -121,9 +121,9 @@ def test_the_page_names_the_pictures_that_preview(dash_factory, images):
         ("c", {"events": ("click",)}),
         ("quiet", {}),
     ]:
-        images.callback(
-            Output(name, "src"), Input("n", "value"), name=name, **options
-        )(figure)
+        images.callback(Output(name, "src"), Input("n", "value"), name=name, **options)(
+            figure
+        )
     assert page_config(dash_app) == {
         "events": {
             "z": ["wheel", "click"],
