@@ -16,7 +16,9 @@ topmost first, in terms the page script follows to the bit:
   ``near`` instead of ``hit``, a box it lies in, where the page reports
   nothing;
 - ``inv``: ``transData`` inverted, as steps: ``["a", sx, shx, tx, shy, sy,
-  ty]`` an affine map, ``["p", rorigin, rsign]`` polar to (theta, r),
+  ty]`` an affine map, ``["p", rorigin, rsign, rule]`` polar to (theta,
+  r), ``rule`` 1 where this matplotlib wraps the angle as ``(atan2 + 2 pi)
+  % 2 pi`` (3.10), 0 as ``atan2 % 2 pi``,
   ``["s", x, y]`` the scales' inverses (``null`` linear, ``["log", base]``,
   ``["symlog", base, linthresh, linscale]``, ``["logit"]``, ``["asinh",
   linear_width]``). Absent where the browser cannot follow matplotlib
@@ -143,7 +145,12 @@ def _inverse(axes: t.Any) -> list[list[t.Any]] | None:
             affine = axes.transProjectionAffine + axes.transWedge + axes.transAxes
             steps = [
                 _affine(affine.inverted()),
-                ["p", float(axes.get_rorigin()), float(axes.get_rsign())],
+                [
+                    "p",
+                    float(axes.get_rorigin()),
+                    float(axes.get_rsign()),
+                    _theta_rule(axes),
+                ],
                 _affine(axes.transShift.inverted()),
             ]
         elif axes.name == "rectilinear":
@@ -157,6 +164,15 @@ def _inverse(axes: t.Any) -> list[list[t.Any]] | None:
     except Exception:  # whatever fails, the browser gets no steps
         return None
     return steps
+
+
+def _theta_rule(axes: t.Any) -> int:
+    # How this matplotlib brings atan2's angle into [0, 2 pi): 3.11 takes
+    # "atan2 % 2 pi" (just under 0 becomes 2 pi), 3.10 "(atan2 + 2 pi) %
+    # 2 pi" (just under 0 becomes 0). The page follows the one installed.
+    projection = axes.transProjection.inverted()
+    theta = float(projection.transform([[1.0, -1e-300]])[0][0])
+    return 1 if theta == 0.0 else 0
 
 
 def _affine(transform: t.Any) -> list[t.Any]:
@@ -217,7 +233,11 @@ def data_at(
             m = step[1:]
             x, y = m[0] * x + m[1] * y + m[2], m[3] * x + m[4] * y + m[5]
         elif kind == "p":
-            theta = math.atan2(y, x) % (2 * math.pi)
+            theta = math.atan2(y, x)
+            if len(step) > 3 and step[3]:
+                theta = (theta + 2 * math.pi) % (2 * math.pi)
+            else:
+                theta %= 2 * math.pi
             x, y = theta, (math.hypot(x, y) + step[1]) * step[2]
         else:
             x, y = _unscale(step[1], x), _unscale(step[2], y)

@@ -164,7 +164,9 @@
       } else if (step[0] === "p") {
         var theta = Math.atan2(y, x);
         var r = (Math.hypot(x, y) + step[1]) * step[2];
-        x = theta < 0 ? theta + TWO_PI : theta;
+        // As the matplotlib that drew it wraps the angle (step[3]: 3.10's
+        // "(atan2 + 2 pi) % 2 pi"; else 3.11's "atan2 % 2 pi").
+        x = step[3] ? (theta + TWO_PI) % TWO_PI : theta < 0 ? theta + TWO_PI : theta;
         y = r;
       } else if (step[0] === "s") {
         x = unscale(step[1], x);
