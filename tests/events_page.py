@@ -81,7 +81,8 @@ __Style.prototype.getPropertyValue = function (k) {
 var __images = {};
 function __image(id, src, left, top, width, height) {
   var img = {
-    tagName: "IMG", id: id, src: src, currentSrc: src, clientLeft: 0, clientTop: 0,
+    tagName: "IMG", id: id, src: src, currentSrc: src, isConnected: true,
+    clientLeft: 0, clientTop: 0,
     clientWidth: width, clientHeight: height, offsetWidth: width,
     offsetHeight: height, complete: true, naturalWidth: width, naturalHeight: height,
     attributes: {src: src}, listeners: {}, style: new __Style(),
@@ -334,6 +335,14 @@ class EventsPage:
     def frame(self) -> None:
         """The browser's next animation frame."""
         self.v8.eval("__frame()")
+
+    def frames_pending(self) -> int:
+        """How many animation frames the page has asked for."""
+        return t.cast(int, self.v8.eval("__frames.length"))
+
+    def remove(self, dom_id: str) -> None:
+        """React takes the ``<img>`` out of the page."""
+        self.v8.eval(f"__images[{_js(dom_id)}].isConnected = false")
 
     def style(self, dom_id: str) -> dict[str, str]:
         """The image's inline style properties the page script set."""

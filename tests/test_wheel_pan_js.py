@@ -319,6 +319,56 @@ def test_an_answer_that_keeps_the_view_ends_its_preview_at_once():
     assert painted(page)[0] == pytest.approx(1.2)  # that step's, still to come
 
 
+def test_a_newer_picture_that_replaces_the_answer_ends_the_preview():
+    # The answer waited for a picture loading, and a newer URL (another
+    # input's change) took its place there: the answer's picture never
+    # comes, the newer one settles the step.
+    page, server = explore_page()
+    page.set_src("img", src("other"))  # another change's picture is loading
+    notch(page, *client(VIEW, 6, 1))
+    server.reported()
+    assert server.held == src(1)  # the answer waits
+    newer = src("newer")
+    page.answer(
+        newer, cached=True, headers={"X-Dash-Images-Map": json.dumps(extent_map(VIEW))}
+    )
+    page.eval(f'window.dashImages.onValues(__images["img"], {{src: "{newer}"}})')
+    server.held = newer  # dash_images.js keeps the latest only
+    server.load()  # the other picture; the newer one is set
+    page.frame()
+    assert painted(page) is not None  # still to come
+    server.load()  # the newer picture
+    assert painted(page) is None
+    assert page.attribute("img", "data-dash-images-preview") is None
+    page.frame()
+    assert page.frames_pending() == 0
+    notch(page, *client(VIEW, 6, 1))  # the next event goes at once
+    assert page.reported()[0][1]["data-wheel"]["n"] == 2
+
+
+def test_a_newer_picture_after_the_answers_own_leaves_that_one_to_end_it():
+    # The answer's picture is loading; a newer URL waits for it: the
+    # answer's picture ends the preview, as before.
+    page, server = explore_page()
+    notch(page, *client(VIEW, 6, 1))
+    server.reported()
+    assert page.attribute("img", "src") == src(1)
+    page.eval(f'window.dashImages.onValues(__images["img"], {{src: "{src(9)}"}})')
+    page.load("img")
+    assert painted(page) is None
+
+
+def test_no_frame_loop_outlives_its_image():
+    page, server = explore_page()
+    notch(page, *client(VIEW, 6, 1))
+    server.reported()  # answered: its picture loads
+    page.frame()
+    assert page.frames_pending() == 1
+    page.remove("img")
+    page.frame()
+    assert page.frames_pending() == 0
+
+
 def test_without_preview_nothing_moves_and_the_same_events_come():
     page, server = explore_page(preview=False)
     for _ in range(3):  # before the app answers the first, the others wait

@@ -979,7 +979,11 @@
   // the app's answer, which the next step waited for.
   function answered(img, props) {
     var state = img.__dashImagesMoves;
-    if (!state || !state.asked) {
+    if (!state) {
+      return;
+    }
+    superseded(img, state, props.src);
+    if (!state.asked) {
       return;
     }
     state.asked = false;
@@ -992,6 +996,22 @@
       arrived(img);  // that view is the one shown
     }
     send(img);
+  }
+
+  // dash_images.js keeps only an image's latest URL while a picture loads:
+  // an answer still waiting there when a newer URL comes is never shown,
+  // so the newer picture settles its step (the preview ends when it
+  // loads). An answer already set as the src loads as it is.
+  function superseded(img, state, src) {
+    var current = img.getAttribute("src");
+    if (!src) {
+      return;
+    }
+    state.queue.forEach(function (step) {
+      if (step.url && step.url !== src && step.url !== current) {
+        step.url = src;
+      }
+    });
   }
 
   // A picture has shown: the steps up to the one it answers are done, and
@@ -1020,7 +1040,9 @@
       if (img.complete && img.naturalWidth > 0) {
         arrived(img);
       }
-      state.watching = state.queue.some(function (s) { return s.reported; });
+      // Until no reported step is left, or the image has left the page.
+      state.watching = img.isConnected &&
+        state.queue.some(function (s) { return s.reported; });
       if (state.watching) {
         window.requestAnimationFrame(frame);
       }
