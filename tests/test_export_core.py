@@ -4,16 +4,18 @@ checked against matplotlib's and Pillow's own readings."""
 from __future__ import annotations
 
 import io
+import threading
 import xml.etree.ElementTree as ElementTree
 
 import numpy as np
 import pypdf
 import pytest
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from PIL import Image
 
 from flask_dash_images import Extent, RegistrationError, RenderError
-from flask_dash_images.core import export, templates
+from flask_dash_images.core import export, templates, vector
 
 PNG_OPTIONS: dict[str, object] = {}
 
@@ -61,6 +63,41 @@ def test_a_figure_as_svg_keeps_its_text_as_text():
     ]
     assert "Héllo wörld" in texts
 
+
+
+class Held(Artist):
+    """An artist whose drawing waits until it is let go."""
+
+    def __init__(self):
+        super().__init__()
+        self.drawing = threading.Event()
+        self.let_go = threading.Event()
+
+    def draw(self, renderer):
+        self.drawing.set()
+        self.let_go.wait(10)
+
+
+def test_an_svg_picture_drawn_while_a_download_starts_keeps_its_text_as_paths():
+    # A download keeps the text as text; a picture's SVG (format="svg")
+    # being drawn in another thread meanwhile draws all of it as paths.
+    held = Held()
+    held.set_zorder(-1)  # drawn before the axes and their text
+    shown = figure("Picture")
+    shown.add_artist(held)
+    pictures: list[bytes] = []
+    picture = threading.Thread(target=lambda: pictures.append(vector.encode_svg(shown)))
+    picture.start()
+    assert held.drawing.wait(10)
+    download = threading.Thread(target=encode, args=(figure(), "svg"))
+    download.start()
+    download.join(0.5)  # time to start, if nothing holds it back
+    held.let_go.set()
+    picture.join(10)
+    download.join(10)
+    (svg,) = pictures
+    assert b"<!-- Picture -->" in svg  # the title, drawn as a path
+    assert b"<text" not in svg
 
 def test_a_figure_as_png_is_drawn_scale_times_larger():
     assert decoded(encode(figure(), "png")).size == (600, 400)

@@ -32,7 +32,7 @@ import typing as t
 
 from PIL import Image
 
-from . import data_arrays, render
+from . import data_arrays, figures, render
 from .axes_map import axes_entries
 
 __all__ = [
@@ -71,7 +71,7 @@ def encode_with_map(
     picture = result.picture if isinstance(result, render.Extent) else result
     if not fmt.pillow:
         data = render.encode(result, fmt, {}, max_pixels)  # drawing is encoding
-    elif _is_figure(picture):
+    elif figures.is_figure(picture):
         render.to_image(picture, max_pixels)  # drawn (and laid out), not encoded
         data = b""
     elif isinstance(picture, (bytes, bytearray, memoryview)):
@@ -85,19 +85,13 @@ def _text(found: dict[str, t.Any]) -> str:
     return json.dumps(found, separators=(",", ":"), allow_nan=False)
 
 
-def _is_figure(picture: t.Any) -> bool:
-    return type(picture).__module__.startswith("matplotlib") and hasattr(
-        picture, "savefig"
-    )
-
-
 def coordinate_map(result: t.Any, fmt: render.Format, data: bytes) -> dict[str, t.Any]:
     """The map of ``result``, drawn (a figure's layout is known) as ``fmt``
     into ``data``."""
     extent = result if isinstance(result, render.Extent) else None
     picture = result.picture if extent is not None else result
     found: dict[str, t.Any] = {}
-    if _is_figure(picture):
+    if figures.is_figure(picture):
         if fmt.pillow:  # drawn by Agg: whole pixels, as the picture has
             width, height = picture.canvas.get_width_height(physical=True)
         else:  # drawn at 72 dpi by the SVG backend, which keeps that dpi

@@ -24,15 +24,13 @@ import functools
 import io
 import math
 import re
-import sys
-import threading
 import typing as t
 import unicodedata
 
 from PIL import Image
 
 from ..exceptions import BadParameter, RegistrationError, RenderError
-from . import pdf, render, templates, vector
+from . import figures, pdf, render, templates, vector
 
 __all__ = [
     "EXPORTS",
@@ -174,7 +172,7 @@ def encode_export(
         result = result.picture
     if name == "svg":
         return _svg(result, max_pixels)
-    if _is_figure(result):
+    if figures.is_figure(result):
         if name == "pdf":
             return _figure_pdf(result, max_pixels)
         # Said in the file too, so that a document places it at its size.
@@ -191,8 +189,8 @@ def encode_export(
                 " return a matplotlib Figure for vector downloads"
             )
         image = _as_image(result, max_pixels)
-    _check(image.size, max_pixels)
     if name == "pdf":
+        render.check_size(image.size, max_pixels, "download")
         return pdf.raster_pdf(render.convert(image, {"L", "RGB", "RGBA"}))
     return render.encode(image, render.FORMATS[name], options, max_pixels)
 
@@ -211,55 +209,23 @@ def _as_image(result: t.Any, max_pixels: int | None) -> Image.Image:
     return render.to_image(result, max_pixels)
 
 
-def _is_figure(result: t.Any) -> bool:
-    return type(result).__module__.startswith("matplotlib") and hasattr(
-        result, "savefig"
-    )
-
-
-def _check(size: tuple[int, int], max_pixels: int | None) -> None:
-    width, height = size
-    if max_pixels is not None and width * height > max_pixels:
-        raise RenderError(
-            f"the download is {width}x{height}, more than the {max_pixels}"
-            " pixels DASH_IMAGES_MAX_PIXELS allows"
-        )
-
-
-# The SVG a download gives keeps its text as text (editable, searchable):
-# matplotlib reads that from rcParams only, so it is set around the drawing,
-# one download at a time (it touches only what the SVG backend draws).
-_SVG_TEXT: t.Any = {"svg.fonttype": "none"}
-_SVG_LOCK = threading.Lock()
-
-
 def _svg(result: t.Any, max_pixels: int | None) -> bytes:
-    check = functools.partial(_check, max_pixels=max_pixels)
-    if not _is_figure(result):
-        return vector.encode_svg(result, check)
-    import matplotlib
-
-    with _SVG_LOCK, matplotlib.rc_context(_SVG_TEXT):
-        return vector.encode_svg(result, check)
+    # A figure's text stays text: editable, searchable.
+    check = functools.partial(render.check_size, max_pixels=max_pixels, what="download")
+    return vector.encode_svg(result, check, text_as_text=True)
 
 
 def _figure_pdf(figure: t.Any, max_pixels: int | None) -> bytes:
-    # A canvas of its own, as for the other formats: no pyplot state.
     from matplotlib.backends.backend_pdf import FigureCanvasPdf
 
-    canvas = FigureCanvasPdf(figure)
-    try:
-        width, height = figure.get_size_inches() * figure.dpi
-        _check((round(width), round(height)), max_pixels)
+    with figures.drawn(figure):
+        canvas = FigureCanvasPdf(figure)
+        render.check_size(figures.size(figure), max_pixels, "download")
         buffer = io.BytesIO()
         # No dates: the same figure is the same bytes (and ETag).
         canvas.print_pdf(  # type: ignore[no-untyped-call]
             buffer, metadata={"CreationDate": None, "ModDate": None}
         )
-    finally:
-        pyplot = sys.modules.get("matplotlib.pyplot")
-        if pyplot is not None:
-            pyplot.close(figure)
     return buffer.getvalue()
 
 

@@ -19,24 +19,22 @@ __all__ = ["CSS_DPI", "raster_pdf"]
 #: Pixels per inch of a picture that does not say: the CSS pixel's.
 CSS_DPI = 96.0
 
+_SPACES = {"L": b"/DeviceGray", "RGB": b"/DeviceRGB", "RGBA": b"/DeviceRGB"}
+
 
 def raster_pdf(image: Image.Image) -> bytes:
-    """``image`` on a page of its own size."""
+    """``image``, in mode L, RGB or RGBA (see :func:`.render.convert`), on a
+    page of its own size."""
+    if image.mode not in _SPACES:
+        raise ValueError(f"a {image.mode} image: convert it to L, RGB or RGBA")
     dpi = _dpi(image)
     width, height = image.size
     # PDF user space: points, 72 to the inch.
     page_width, page_height = width * 72 / dpi, height * 72 / dpi
-    alpha = None
-    if image.mode in ("1", "L", "I", "I;16", "F"):
-        colour = image.convert("L")
-        space = b"/DeviceGray"
-    elif image.mode in ("LA", "RGBA", "PA") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        colour, alpha = rgba.convert("RGB"), rgba.getchannel("A")
-        space = b"/DeviceRGB"
-    else:
-        colour = image.convert("RGB")
-        space = b"/DeviceRGB"
+    colour, alpha = image, None
+    if image.mode == "RGBA":
+        colour, alpha = image.convert("RGB"), image.getchannel("A")
+    space = _SPACES[image.mode]
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",

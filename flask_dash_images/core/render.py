@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import functools
 import io
-import sys
 import typing as t
 
 from PIL import Image
 
 from ..exceptions import RenderError
-from . import data_arrays, vector
+from . import data_arrays, figures, vector
 
 __all__ = [
     "FORMATS",
     "Extent",
     "Format",
     "available_formats",
+    "check_size",
     "encode",
     "negotiate",
     "to_image",
@@ -198,7 +198,7 @@ def encode(
     if isinstance(result, Extent):
         result = result.picture
     if not fmt.pillow:
-        return vector.encode_svg(result, lambda size: _check_size(size, max_pixels))
+        return vector.encode_svg(result, lambda size: check_size(size, max_pixels))
     if isinstance(result, (bytes, bytearray, memoryview)):
         data = bytes(result)
         if not fmt.magic(data):
@@ -207,7 +207,7 @@ def encode(
             )
         return data
     image = to_image(result, max_pixels)
-    _check_size(image.size, max_pixels)
+    check_size(image.size, max_pixels)
     buffer = io.BytesIO()
     convert(image, fmt.modes).save(buffer, fmt.pillow, **{**fmt.defaults, **options})
     return buffer.getvalue()
@@ -229,7 +229,7 @@ def to_image(
     module = type(result).__module__.partition(".")[0]
     if module == "numpy":
         return _from_array(result)
-    if module == "matplotlib" and hasattr(result, "savefig"):
+    if figures.is_figure(result):
         return _from_figure(result, max_pixels, scale)
     if data_arrays.is_data_array(result):
         return _from_array(data_arrays.pixels(result))
@@ -240,11 +240,17 @@ def to_image(
     )
 
 
-def _check_size(size: tuple[int, int], max_pixels: int | None) -> None:
+def check_size(
+    size: tuple[int, int], max_pixels: int | None, what: str = "picture"
+) -> None:
+    """Refuse a picture (or another ``what``) larger than ``max_pixels``.
+
+    :raises RenderError: saying its size and the limit.
+    """
     width, height = size
     if max_pixels is not None and width * height > max_pixels:
         raise RenderError(
-            f"the picture is {width}x{height}, more than the {max_pixels} pixels"
+            f"the {what} is {width}x{height}, more than the {max_pixels} pixels"
             " DASH_IMAGES_MAX_PIXELS allows"
         )
 
@@ -302,22 +308,16 @@ def _from_array(array: t.Any) -> Image.Image:
 
 
 def _from_figure(figure: t.Any, max_pixels: int | None, scale: float) -> Image.Image:
-    # A canvas of its own: no pyplot state, no GUI backend, safe in threads.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    canvas = FigureCanvasAgg(figure)
-    if scale != 1:
-        figure.set_dpi(figure.dpi * scale)
-    try:
+    with figures.drawn(figure):
+        canvas = FigureCanvasAgg(figure)
+        if scale != 1:
+            figure.set_dpi(figure.dpi * scale)
         # Size x dpi is what drawing allocates: refuse before drawing.
-        _check_size(canvas.get_width_height(physical=True), max_pixels)
+        check_size(canvas.get_width_height(physical=True), max_pixels)
         canvas.draw()  # type: ignore[no-untyped-call]
         size = canvas.get_width_height(physical=True)
         rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
         image = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1)
-        image = image.copy()
-    finally:
-        pyplot = sys.modules.get("matplotlib.pyplot")
-        if pyplot is not None:
-            pyplot.close(figure)
-    return image
+        return image.copy()

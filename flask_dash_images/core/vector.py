@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import io
 import re
-import sys
+import threading
 import typing as t
 
 from ..exceptions import RenderError
+from . import figures
 
 __all__ = ["SECURITY_HEADERS", "encode_svg", "is_svg"]
 
@@ -46,12 +47,16 @@ def is_svg(data: bytes) -> bool:
 
 
 def encode_svg(
-    result: t.Any, check_size: t.Callable[[tuple[int, int]], None] | None = None
+    result: t.Any,
+    check_size: t.Callable[[tuple[int, int]], None] | None = None,
+    text_as_text: bool = False,
 ) -> bytes:
     """SVG bytes for a figure, or checked SVG text or bytes.
 
     :param check_size: called with a figure's size x dpi before it is drawn;
         raises :class:`RenderError` when that is too large.
+    :param text_as_text: a figure's text is written as text (editable,
+        searchable: a download), not as matplotlib's setting says.
     :raises RenderError: the result is neither.
     """
     if isinstance(result, str):
@@ -63,32 +68,37 @@ def encode_svg(
                 f"the generator returned {len(data)} bytes that are not svg"
             )
         return data
-    if type(result).__module__.startswith("matplotlib") and hasattr(result, "savefig"):
-        return _from_figure(result, check_size)
+    if figures.is_figure(result):
+        return _from_figure(result, check_size, text_as_text)
     raise RenderError(
         f"the generator returned {type(result).__module__}.{type(result).__qualname__};"
         ' format="svg" takes a matplotlib Figure, or SVG text or bytes'
     )
 
 
+# matplotlib reads how to write text from rcParams only (process-wide): the
+# drawings that set it for themselves and those that read it take turns.
+# (matplotlib draws one figure at a time anyway: Figure._render_lock.)
+_TEXT_LOCK = threading.Lock()
+_TEXT_AS_TEXT: t.Any = {"svg.fonttype": "none"}
+
+
 def _from_figure(
-    figure: t.Any, check_size: t.Callable[[tuple[int, int]], None] | None
+    figure: t.Any,
+    check_size: t.Callable[[tuple[int, int]], None] | None,
+    text_as_text: bool,
 ) -> bytes:
-    # A canvas of its own, as for raster figures: no pyplot state, thread-safe.
+    import matplotlib
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
-    canvas = FigureCanvasSVG(figure)
-    try:
+    with figures.drawn(figure):
+        canvas = FigureCanvasSVG(figure)
         if check_size is not None:
-            width, height = figure.get_size_inches() * figure.dpi
-            check_size((round(width), round(height)))
+            check_size(figures.size(figure))
         buffer = io.BytesIO()
-        # No date either: the same figure is the same bytes.
-        canvas.print_svg(buffer, metadata={"Date": None})  # type: ignore[no-untyped-call]
-    finally:
-        pyplot = sys.modules.get("matplotlib.pyplot")
-        if pyplot is not None:
-            pyplot.close(figure)
+        with _TEXT_LOCK, matplotlib.rc_context(_TEXT_AS_TEXT if text_as_text else None):
+            # No date either: the same figure is the same bytes.
+            canvas.print_svg(buffer, metadata={"Date": None})  # type: ignore[no-untyped-call]
     return _stable_ids(buffer.getvalue())
 
 
