@@ -134,5 +134,17 @@ def test_a_page_modules_generator_draws_in_a_worker_process(server):
 
 
 def test_every_app_drew_in_worker_processes_of_its_own(server):
-    # After the tests above: one render worker for each of the four apps.
+    # A picture from each app (the tests above may not have run) ...
+    for prefix in ("/quick", "/oneliner"):
+        assert timed_get(server.url, f"{prefix}/").status == 200  # Dash sets up
+        answer = timed_get(server.url, f"{prefix}/image_generator/line.png?x=3&y=4")
+        assert picture(answer).size == (200, 200)
+    parser = Images()
+    parser.feed(timed_get(server.url, "/flask/").text)
+    answer = timed_get(server.url, parser.sources[0].replace("&amp;", "&"))
+    assert picture(answer).size == (160, 32)
+    assert timed_get(server.url, "/pages/").status == 200
+    path = timed_get(server.url, "/pages-url").text
+    assert picture(timed_get(server.url, f"/pages{path}")).size == (40, 20)
+    # ... was drawn by a render worker of that app's own: four of them.
     assert timed_get(server.url, "/render-workers").text.strip() == "4"
