@@ -11,6 +11,7 @@ from flask import Flask
 
 from . import settings
 from .core import urls, workers
+from .core.registry import label_of
 from .exceptions import (
     BadSignature,
     ConfigurationError,
@@ -220,8 +221,7 @@ class AppState:
         if len(specs) != 1:
             what = "is not registered" if not specs else "is registered more than once"
             raise LookupError(
-                f"{getattr(name_or_function, '__qualname__', name_or_function)} {what};"
-                " look it up by name"
+                f"{label_of(name_or_function)} {what}; look it up by name"
             )
         return specs[0]
 

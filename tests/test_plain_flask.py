@@ -69,6 +69,15 @@ def test_url_for_an_unknown_generator(images, app):
         images.url_for("nothing")
 
 
+def test_url_for_a_function_not_registered_names_it(images, app):
+    def tile(shade):
+        return Image.new("L", (1, 1), shade)
+
+    message = r"functools\.partial\(.*\.tile\) is not registered; look it up by name"
+    with app.test_request_context(), pytest.raises(UrlBuildError, match=message):
+        images.url_for(functools.partial(tile, 3))
+
+
 def test_generators_get_keyword_arguments(images, app, client):
     seen = []
 
@@ -96,3 +105,11 @@ def test_a_partial_is_a_generator_too(images, app, client):
     assert Image.open(io.BytesIO(response.data)).size == (3, 3)
     with pytest.raises(RegistrationError, match=r"functools\.partial.*name="):
         images.generator()(functools.partial(tile, size=2))
+
+
+def test_a_partial_with_a_positional_only_parameter_is_refused(images):
+    def tile(shade, /, size=4):
+        return Image.new("L", (size, size), shade)
+
+    with pytest.raises(RegistrationError, match=r"positional-only parameters"):
+        images.generator(name="tile")(functools.partial(tile, size=3))

@@ -467,7 +467,7 @@ def keyword_params(function: t.Callable[..., t.Any]) -> tuple[list[str], list[st
             continue
         if param.kind is param.POSITIONAL_ONLY:
             raise RegistrationError(
-                f"{function.__qualname__}: positional-only parameters cannot be"
+                f"{label_of(function)}: positional-only parameters cannot be"
                 " passed by name"
             )
         params.append(param.name)
