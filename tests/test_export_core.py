@@ -64,7 +64,6 @@ def test_a_figure_as_svg_keeps_its_text_as_text():
     assert "Héllo wörld" in texts
 
 
-
 class Held(Artist):
     """An artist whose drawing waits until it is let go."""
 
@@ -98,6 +97,7 @@ def test_an_svg_picture_drawn_while_a_download_starts_keeps_its_text_as_paths():
     (svg,) = pictures
     assert b"<!-- Picture -->" in svg  # the title, drawn as a path
     assert b"<text" not in svg
+
 
 def test_a_figure_as_png_is_drawn_scale_times_larger():
     assert decoded(encode(figure(), "png")).size == (600, 400)
