@@ -108,11 +108,9 @@ class AppState:
         close = getattr(old, "close", None)
         if close is not None:
             close()
+        # The Dash apps' own generators are checked as they bind, next.
         for spec in self.generators.values():
             self.check_sendable(spec)
-        for bound in self.dash_pictures.values():
-            for spec in bound.values():
-                self.check_sendable(spec)
         return changed
 
     def read_url(

@@ -13,7 +13,12 @@ from dash import Dash, Input, Output, dcc, html
 from flask import Flask
 from PIL import Image
 
-from flask_dash_images import ConfigurationError, DynamicImages
+from flask_dash_images import (
+    ConfigurationError,
+    DynamicImages,
+    RegistrationError,
+    image_callback,
+)
 from flask_dash_images.dash.clientside import NEXT
 
 from .apps import render_jobs
@@ -84,6 +89,37 @@ def test_a_clientside_callback_is_refused_where_signing_was_set_after_init_app(
     server.config.update(SECRET_KEY="k", DASH_IMAGES_SIGN=True)
     with pytest.raises(ConfigurationError, match="clientside=True builds its URLs"):
         server.test_client().get("/_dash-dependencies")
+
+
+def drawn_by_a_closure():
+    def drawn(n):
+        return square(n)
+
+    return drawn
+
+
+@pytest.mark.parametrize(
+    "own", [True, False], ids=["image_callback", "images.callback"]
+)
+def test_a_closure_is_refused_where_render_processes_were_set_after_init_app(
+    server, own
+):
+    # Worker processes cannot get a closure: said at the first request,
+    # as it would have been at decoration, not as a 500 for each picture.
+    images = DynamicImages(server)
+    dash_app = Dash(__name__, server=server)
+    dash_app.layout = layout()
+    dependencies = (Output("img", "src"), Input("n", "value"))
+    if own:
+        image_callback(dash_app, *dependencies, name="sq")(drawn_by_a_closure())
+    else:
+        images.callback(*dependencies, name="sq")(drawn_by_a_closure())
+    server.config["DASH_IMAGES_RENDER_PROCESSES"] = 1
+    try:
+        with pytest.raises(RegistrationError, match="cannot get this generator"):
+            server.test_client().get("/_dash-dependencies")
+    finally:
+        server.extensions["dash_images"].service.runner.close()
 
 
 def test_a_wrong_value_set_after_init_app_fails_the_first_request(server):

@@ -66,6 +66,8 @@ def bind(dash_app: dash.Dash, state: AppState) -> None:
 
     :raises ConfigurationError: a callback cannot work on this app (nothing
         is registered then).
+    :raises RegistrationError: a worker process could not get a generator
+        (with the configuration as the first request found it).
     """
     records = [r for r in state.extension.dash_callbacks if r.is_for(dash_app)]
     if not records:
@@ -77,8 +79,9 @@ def bind(dash_app: dash.Dash, state: AppState) -> None:
             " imported, so Dash did not give it the picture route; import"
             " flask_dash_images before making Dash apps"
         )
-    if state.signs_dash_urls:
-        for record in records:
+    for record in records:
+        state.check_sendable(record.spec)
+        if state.signs_dash_urls:
             check_signable(record, state.app_name)
     for record in records:
         # Its own function for image_callback(dash_app, ...); for
