@@ -16,18 +16,27 @@ a fragment
 a snippet
     any other Python block: a complete program, run as it is by
     ``tests/test_docs.py``.
+
+:func:`examples` and :func:`load` give the Quick start's programs to the
+tests that run them in other deployments; :class:`Images` reads the
+pictures of a page they serve.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import re
+import sys
 import textwrap
+import typing as t
+from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.rst"
 DOCS = ROOT / "docs"
+QUICKSTART = DOCS / "quickstart.rst"
 
 _DIRECTIVE = re.compile(
     r"^(?P<indent> *)\.\. code-block::[ \t]*(?P<language>\S*)[ \t]*$"
@@ -128,3 +137,40 @@ def write_files(source: Path, target: Path) -> dict[str, str]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(code, encoding="utf-8")
     return named
+
+
+def examples() -> dict[str, str]:
+    """The Quick start's complete programs by file name: ``app.py`` (the
+    README's and the docs' Quickstart's, the same) and ``flask_app.py``
+    (the Quickstart's plain Flask app). Other test modules run them in
+    other deployments."""
+    return {**files(QUICKSTART), **files(README)}
+
+
+def load(tmp_path: Path, filename: str) -> t.Any:
+    """Import one of :func:`examples` from ``tmp_path`` under the name
+    ``readme_<stem>`` (forgotten again at once)."""
+    path = tmp_path / filename
+    path.write_text(examples()[filename], encoding="utf-8")
+    name = f"readme_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+class Images(HTMLParser):
+    """The ``src`` of every ``<img>`` of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.sources.extend(v for k, v in attrs if k == "src" and v)

@@ -18,6 +18,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
+from dash.exceptions import PreventUpdate
 from PIL import Image
 
 from . import doc_blocks
@@ -132,6 +133,8 @@ def test_the_quickstart_dash_app_draws_its_line(importable):
     picture = decode(page.get(url).data)
     assert picture.size == (200, 200)
     assert picture.getpixel((60, 25)) != picture.getpixel((199, 0))
+    with pytest.raises(PreventUpdate):
+        page.update("picture.src", [120, None])  # an emptied number box
 
 
 def test_the_quickstart_flask_app_serves_signed_badges(importable):

@@ -13,10 +13,10 @@ import textwrap
 import pytest
 from PIL import Image
 
+from .doc_blocks import Images, load
 from .http_load import timed_get
 from .render_workers import running, wait_until
 from .servers import ServerGroup, child_pids
-from .test_readme import Images, load
 from .test_worker_generators import flask_example, one_liner, quick_start
 
 pytest_plugins = ["tests.servers"]

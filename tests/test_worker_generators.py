@@ -14,7 +14,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .test_readme import examples
+from .doc_blocks import examples
 
 REPO = Path(__file__).resolve().parent.parent
 PROCESSES = 'config["DASH_IMAGES_RENDER_PROCESSES"] = 1\n'
