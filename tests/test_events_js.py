@@ -292,6 +292,54 @@ def test_a_drag_is_a_brush_not_a_click_and_a_double_click_clears_it():
     assert calls[1][1]["data-dblclick"]["x"] == pytest.approx(20)
 
 
+def finger(page, kind, k, x, y):
+    page.dispatch(
+        kind, "img", x, y, pointerId=10 + k, pointerType="touch", isPrimary=k == 0
+    )
+
+
+def boxes(page):
+    """The brush boxes in the page."""
+    return page.eval("document.body.children.length")
+
+
+def test_a_cancelled_brush_leaves_no_box_and_reports_nothing_later():
+    # The browser took the touch (a scroll, a zoom): the brush is over.
+    fig, found = line()
+    page = shown(found)
+    start, end = client(fig, 20, -2), client(fig, 60, 3)
+    finger(page, "pointerdown", 0, *start)
+    finger(page, "pointermove", 0, *end)
+    assert boxes(page) == 1
+    finger(page, "pointercancel", 0, *end)
+    assert boxes(page) == 0
+    page.dispatch("pointermove", "img", *client(fig, 50, 1))  # hover goes on
+    page.advance(100)
+    ((_, props),) = page.reported()
+    assert list(props) == ["data-hover"]
+    page.dispatch("pointerdown", "img", *client(fig, 50, 1))
+    page.dispatch("pointerup", "img", *client(fig, 50, 1))  # a click, no brush
+    assert page.reported() == [] and boxes(page) == 0
+
+
+def test_a_brush_is_its_own_pointers_alone():
+    # A second finger (or the mouse) neither moves, replaces nor ends it.
+    fig, found = line()
+    page = shown(found, events=("brush",))
+    start, end = client(fig, 20, -2), client(fig, 60, 3)
+    finger(page, "pointerdown", 0, *start)
+    finger(page, "pointermove", 0, *end)
+    finger(page, "pointerdown", 1, *client(fig, 80, 4))
+    finger(page, "pointermove", 1, *client(fig, 90, 4))
+    finger(page, "pointerup", 1, *client(fig, 90, 4))
+    assert page.reported() == [] and boxes(page) == 1
+    finger(page, "pointerup", 0, *end)
+    ((_, props),) = page.reported()
+    assert props["data-brush"]["x"] == pytest.approx([20, 60])
+    assert props["data-brush"]["y"] == pytest.approx([-2, 3])
+    assert boxes(page) == 0
+
+
 def test_a_press_that_moves_less_than_4_px_is_a_click():
     fig, found = line()
     page = shown(found)

@@ -647,9 +647,16 @@ def test_a_double_click_drops_what_waited_and_the_preview():
     assert page.reported() == [] and painted(page) is None
 
 
-def test_pictures_that_move_get_their_touches_and_a_grab_cursor():
+def test_pictures_that_move_or_brush_get_their_touches_and_a_grab_cursor():
     page = EventsPage(
-        {"z": ["wheel"], "p": ["pan"], "b": ["brush"], "c": ["click"]}, preview=["z"]
+        {
+            "z": ["wheel"],
+            "p": ["pan"],
+            "b": ["brush-x"],
+            "bz": ["brush", "wheel"],
+            "c": ["click"],
+        },
+        preview=["z"],
     )
     (style,) = json.loads(
         page.eval(
@@ -657,10 +664,23 @@ def test_pictures_that_move_get_their_touches_and_a_grab_cursor():
             " return c.textContent; }))"
         )
     )
-    assert 'img[src*="image_generator/z."]' in style
-    assert 'img[src*="image_generator/p."]' in style
-    assert '"image_generator/b."' not in style and '"image_generator/c."' not in style
-    assert "touch-action: none" in style and "cursor: grab" in style
+    rules = {}
+    for selectors, body in re.findall(r":where\(([^)]*)\)\s*\{([^}]*)\}", style):
+        for selector in selectors.split(","):
+            rules.setdefault(selector.strip(), []).append(body.strip())
+    pictures = {
+        guid: rules.get(f'img[src*="image_generator/{guid}."]')
+        for guid in ("z", "p", "b", "bz", "c")
+    }
+    # The picture takes one finger; where it zooms, two as well (a brush
+    # alone leaves the page's own pinch-zoom).
+    assert pictures == {
+        "z": ["touch-action: none;"],
+        "p": ["touch-action: none;", "cursor: grab;"],
+        "b": ["touch-action: pinch-zoom;"],
+        "bz": ["touch-action: none;"],
+        "c": None,
+    }
 
 
 def test_on_a_picture_that_brushes_one_finger_brushes_and_two_pinch():

@@ -329,6 +329,49 @@ def test_a_brush_reports_the_dragged_range_and_a_double_click_clears_it(
     assert reported(page, "data-dblclick")["axes"] == 0
 
 
+def test_one_finger_brushes_on_a_touch_screen(
+    dash_factory, images, new_context, live_server
+):
+    # On a page that scrolls: the picture takes the finger, not the page.
+    dash_app = events_app(dash_factory, images, lambda: figure("linear"), [])
+    page = new_context(has_touch=True).new_page()
+    page.goto(live_server(dash_app))
+    wait_for_image(page, "#pic")
+    page.evaluate("document.body.style.minHeight = '3000px'")
+    fig = figure("linear")
+    tolerance = half_a_css_pixel(fig, page)
+    start = css_point(page, *data_to_fractions(fig, 20, -2))
+    end = css_point(page, *data_to_fractions(fig, 60, 3))
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind, points):
+        cdp.send(
+            "Input.dispatchTouchEvent",
+            {"type": kind, "touchPoints": [{"x": x, "y": y} for x, y in points]},
+        )
+
+    touch("touchStart", [start])
+    for step in range(1, 11):
+        touch(
+            "touchMove",
+            [
+                (
+                    start[0] + (end[0] - start[0]) * step / 10,
+                    start[1] + (end[1] - start[1]) * step / 10,
+                )
+            ],
+        )
+    assert page.locator("[data-dash-images-brush]").count() == 1
+    touch("touchEnd", [])
+    found = reported(page, "data-brush")
+    assert page.locator("[data-dash-images-brush]").count() == 0
+    assert page.evaluate("window.scrollY") == 0
+    assert_near(found["x"][0], 20, tolerance[0])
+    assert_near(found["x"][1], 60, tolerance[0])
+    assert_near(found["y"][0], -2, tolerance[1])
+    assert_near(found["y"][1], 3, tolerance[1])
+
+
 def test_hover_reports_where_the_pointer_rests(
     dash_factory, images, new_context, live_server
 ):

@@ -798,7 +798,7 @@
 
   // -- brushing ----------------------------------------------------------------
 
-  var drag = null;  // {img, kind, start, end, box}
+  var drag = null;  // {img, kind, start, end, box, pointerId}
 
   function overlay(img) {
     var box = document.createElement("div");
@@ -1253,26 +1253,35 @@
   }
 
   // Pictures that pan or zoom take the touches that start on them (the page
-  // does not scroll or zoom there), and show a hand where they pan.
+  // does not scroll or zoom there), and show a hand where they pan; those
+  // that only brush take one finger (the page still pinch-zooms there).
   function styleTouches() {
     var events = config().events || {};
     var touch = [];
+    var brushed = [];
     var grab = [];
     Object.keys(events).forEach(function (guid) {
       var rule = "img[src*=\"" + ROUTE + guid + ".\"]";
       if (has(events[guid], "wheel") || has(events[guid], "pan")) {
         touch.push(rule);
+      } else if (brushKind(events[guid])) {
+        brushed.push(rule);
       }
       if (has(events[guid], "pan")) {
         grab.push(rule);
       }
     });
-    if (!touch.length || !document.head) {
+    var rules = [[touch, "touch-action: none;"], [brushed, "touch-action: pinch-zoom;"],
+      [grab, "cursor: grab;"]].filter(function (rule) {
+      return rule[0].length;
+    }).map(function (rule) {
+      return ":where(" + rule[0].join(", ") + ") {" + rule[1] + "}";
+    });
+    if (!rules.length || !document.head) {
       return;
     }
     var style = document.createElement("style");
-    style.textContent = ":where(" + touch.join(", ") + ") {touch-action: none;}" +
-      (grab.length ? "\n:where(" + grab.join(", ") + ") {cursor: grab;}" : "");
+    style.textContent = rules.join("\n");
     document.head.appendChild(style);
   }
 
@@ -1326,9 +1335,13 @@
     if (!found || event.button !== 0) {
       return;
     }
-    if (drag && drag.img === found.img && event.pointerType === "touch" &&
-        has(found.events, "wheel")) {
-      pinchInstead(found, event);
+    if (drag) {
+      // A brush is its own pointer's alone: another finger on a picture
+      // that zooms pinches, any other pointer does nothing to it.
+      if (drag.img === found.img && event.pointerType === "touch" &&
+          has(found.events, "wheel")) {
+        pinchInstead(found, event);
+      }
       return;
     }
     var kind = brushKind(found.events);
@@ -1376,6 +1389,9 @@
       return;
     }
     if (drag) {
+      if (event.pointerId !== drag.pointerId) {
+        return;
+      }
       var spot = spotted(drag.img, event);
       if (spot === null) {
         return;
@@ -1414,19 +1430,32 @@
   document.addEventListener("pointerup", function (event) {
     released = {target: event.target, clientX: event.clientX, clientY: event.clientY};
     ended(event);
-    if (!drag) {
-      return;
-    }
-    var done = drag;
-    drag = null;
-    if (done.box) {
-      done.box.parentNode.removeChild(done.box);
+    var done = endDrag(event);
+    if (done && done.box) {
       suppressClick = true;  // the click that ends a drag is no click
       brushEnd(done.img, done.kind, done.start, done.end);
     }
   }, true);
 
-  document.addEventListener("pointercancel", ended, true);
+  // The brush of this event's pointer ends: its box leaves the page.
+  function endDrag(event) {
+    if (!drag || event.pointerId !== drag.pointerId) {
+      return null;
+    }
+    var done = drag;
+    drag = null;
+    if (done.box) {
+      done.box.parentNode.removeChild(done.box);
+    }
+    return done;
+  }
+
+  // The browser took the pointer (a scroll, a zoom, a palm): what it
+  // began is over, and reports nothing.
+  document.addEventListener("pointercancel", function (event) {
+    ended(event);
+    endDrag(event);
+  }, true);
 
   document.addEventListener("click", function (event) {
     if (suppressClick) {
