@@ -358,6 +358,47 @@ def test_a_newer_picture_after_the_answers_own_leaves_that_one_to_end_it():
     assert painted(page) is None
 
 
+def test_a_newer_picture_set_at_once_over_the_answers_own_ends_the_preview():
+    # The answer's picture is loading, and a newer URL goes at once in its
+    # place (the end of a slider's drag): the answer's picture never loads,
+    # the newer one ends the preview, and the frames stop.
+    page, server = explore_page()
+    notch(page, *client(VIEW, 6, 1))
+    server.reported()
+    assert page.attribute("img", "src") == src(1)
+    newer = src("newer")
+    page.answer(
+        newer, cached=True, headers={"X-Dash-Images-Map": json.dumps(extent_map(VIEW))}
+    )
+    page.eval(f'window.dashImages.onValues(__images["img"], {{src: "{newer}"}})')
+    page.set_src("img", newer)
+    page.frame()
+    assert painted(page) is not None  # still to come
+    page.load("img")
+    assert painted(page) is None
+    assert page.attribute("img", "data-dash-images-preview") is None
+    page.frame()
+    assert page.frames_pending() == 0
+    notch(page, *client(VIEW, 6, 1))
+    assert page.reported()[0][1]["data-wheel"]["n"] == 2
+
+
+def test_an_answer_without_a_picture_ends_the_preview_and_its_frames():
+    # The app answered with no src: no picture will come to wait for.
+    page, _ = explore_page()
+    notch(page, *client(VIEW, 6, 1))
+    page.reported()
+    page.eval('window.dashImages.onValues(__images["img"], {src: null})')
+    page.eval(
+        'var i = __images["img"]; i.removeAttribute("src"); i.src = "";'
+        " i.currentSrc = ''; i.complete = true; i.naturalWidth = 0;"
+    )
+    page.frame()
+    assert painted(page) is None
+    page.frame()
+    assert page.frames_pending() == 0
+
+
 def test_no_frame_loop_outlives_its_image():
     page, server = explore_page()
     notch(page, *client(VIEW, 6, 1))

@@ -895,7 +895,7 @@
   function moves(img) {
     if (!img.__dashImagesMoves) {
       img.__dashImagesMoves = {queue: [], live: null, asked: false, timer: null,
-        watching: false};
+        watching: false, latest: null};
     }
     return img.__dashImagesMoves;
   }
@@ -982,7 +982,7 @@
     if (!state) {
       return;
     }
-    superseded(img, state, props.src);
+    state.latest = props.src;
     if (!state.asked) {
       return;
     }
@@ -998,32 +998,20 @@
     send(img);
   }
 
-  // dash_images.js keeps only an image's latest URL while a picture loads:
-  // an answer still waiting there when a newer URL comes is never shown,
-  // so the newer picture settles its step (the preview ends when it
-  // loads). An answer already set as the src loads as it is.
-  function superseded(img, state, src) {
-    var current = img.getAttribute("src");
-    if (!src) {
-      return;
-    }
-    state.queue.forEach(function (step) {
-      if (step.url && step.url !== src && step.url !== current) {
-        step.url = src;
-      }
-    });
-  }
-
   // A picture has shown: the steps up to the one it answers are done, and
-  // the preview is what is still to come, on it. Checked at its load and
-  // in each frame (where a picture may show before its load event), so
-  // that the preview leaves in the frame that shows the picture.
+  // the preview is what is still to come, on it. The image's latest URL
+  // settles every step answered before it: an answer's picture that a
+  // newer URL replaced (dash_images.js keeps only the latest while one
+  // loads, or sets it at once after a drag) never loads. Checked at its
+  // load and in each frame (where a picture may show before its load
+  // event), so that the preview leaves in the frame that shows the picture.
   function arrived(img) {
     var state = img.__dashImagesMoves;
     var src = img.getAttribute("src");
+    var latest = Boolean(state) && src === state.latest;
     var done = -1;
     (state ? state.queue : []).forEach(function (step, i) {
-      done = step.url === src ? i : done;
+      done = step.url === src || (latest && step.url) ? i : done;
     });
     if (done !== -1) {
       state.queue.splice(0, done + 1);
@@ -1037,7 +1025,9 @@
     }
     state.watching = true;
     window.requestAnimationFrame(function frame() {
-      if (img.complete && img.naturalWidth > 0) {
+      // Shown, or no picture at all (an answer without a src): nothing to
+      // wait for.
+      if (img.complete && (img.naturalWidth > 0 || !img.getAttribute("src"))) {
         arrived(img);
       }
       // Until no reported step is left, or the image has left the page.
