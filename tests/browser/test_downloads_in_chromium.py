@@ -186,3 +186,45 @@ def test_all_images_each_have_their_own_downloads(dash_factory, images, open_app
         assert name == f"thumb-{size}.pdf"
         (sheet,) = pypdf.PdfReader(io.BytesIO(pdf)).pages
         assert float(sheet.mediabox.width) == size * 72 / 96
+
+
+def listeners(page, selector, kind):
+    """How many ``kind`` listeners the element has (Chromium's own count)."""
+    cdp = page.context.new_cdp_session(page)
+    found = cdp.send(
+        "Runtime.evaluate", {"expression": f"document.querySelector({selector!r})"}
+    )
+    each = cdp.send(
+        "DOMDebugger.getEventListeners", {"objectId": found["result"]["objectId"]}
+    )["listeners"]
+    return sum(1 for listener in each if listener["type"] == kind)
+
+
+def test_a_picture_moved_by_react_keeps_one_control_and_one_listener(chart_page):
+    # React moves the <img> (a list reordered): its control follows, made
+    # anew each time, and the picture still has one listener placing it.
+    page = chart_page
+    page.evaluate(
+        "() => { const img = document.querySelector('#chart');"
+        " img.parentNode.appendChild(document.createElement('span')); }"
+    )
+    for _ in range(3):
+        page.evaluate(
+            "() => { const img = document.querySelector('#chart');"
+            " img.parentNode.appendChild(img); }"
+        )
+        page.wait_for_function(
+            "() => document.querySelector('#chart').previousElementSibling"
+            " && document.querySelector('#chart + [data-dash-images-download]')"
+        )
+    assert page.locator("[data-dash-images-download]").count() == 1
+    assert listeners(page, "#chart", "pointerenter") == 1
+    # And it places the control there is now, at the picture's corner.
+    page.evaluate("document.querySelector('#chart').style.marginLeft = '30px'")
+    page.hover("#chart")
+    left, corner = page.evaluate(
+        "() => { const img = document.querySelector('#chart');"
+        " return [img.nextElementSibling.style.left,"
+        " img.offsetLeft + img.offsetWidth + 'px']; }"
+    )
+    assert left == corner

@@ -102,7 +102,17 @@
         toggle(control, false);
       }
     });
-    img.addEventListener("pointerenter", function () { place(img, control); });
+    if (!img.__dashImagesDownload) {
+      // One listener per picture, whichever control it has now (React may
+      // move the <img>: its control is then made anew).
+      img.__dashImagesDownload = true;
+      img.addEventListener("pointerenter", function () {
+        var current = controlOf(img);
+        if (current) {
+          place(img, current);
+        }
+      });
+    }
     control.addEventListener("focusin", function () { place(img, control); });
     img.parentNode.insertBefore(control, img.nextSibling);
     place(img, control);
