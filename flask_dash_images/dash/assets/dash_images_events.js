@@ -554,13 +554,22 @@
   var timed = {};  // picture URL -> what its Server-Timing said of its map
   var timedCount = 0;
 
+  // The page's "_dash-images-config" (in the page's HTML: it never
+  // changes), read once it is there, not at each pointer move.
+  var pageConfig = null;
   function config() {
-    var element = document.getElementById("_dash-images-config");
-    try {
-      return element ? JSON.parse(element.textContent) : {};
-    } catch (error) {
-      return {};
+    if (pageConfig === null) {
+      var element = document.getElementById("_dash-images-config");
+      if (!element) {
+        return {};
+      }
+      try {
+        pageConfig = JSON.parse(element.textContent);
+      } catch (error) {
+        pageConfig = {};
+      }
     }
+    return pageConfig;
   }
 
   function guidOf(img) {
