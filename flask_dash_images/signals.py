@@ -22,6 +22,8 @@ image_rendered = _signals.signal("image-rendered")
 #: A picture could not be had. Keyword arguments: ``name``, ``format``,
 #: ``exception``: the generator's exception (its failure is a 500), or a
 #: :class:`~flask_dash_images.RenderBusy` (no render slot came free: a 503).
+#: A coordinate map's request (pointer events) that fails says ``format``
+#: ``"map"``.
 image_failed = _signals.signal("image-failed")
 
 #: A render ran past ``DASH_IMAGES_RENDER_TIMEOUT`` in a thread, which

@@ -141,11 +141,11 @@ def _serve(guid: str, ext: str) -> Response:
     # drawing: never stored, never under that version's ETag.
     current = version == state.version_for(spec)
 
-    etag = key = None
+    etag = key = canonical = None
     if spec.deterministic:
         # All the picture depends on: the URL's canonical form and the format.
-        canonical = urls.encode_query(list(values), list(values.values()), version)
-        key = f"{guid}.{fmt.name}?{canonical}"
+        canonical = _canonical(values, version)
+        key = _key(guid, fmt.name, canonical)
         if current:
             etag = hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
             if _not_modified(environ, etag):
@@ -154,7 +154,7 @@ def _serve(guid: str, ext: str) -> Response:
         spec, values, fmt.name, key, store=current and spec.cached
     )
     if picture.map is not None and current and not (picture.hit or picture.shared):
-        _keep_map(state, spec, picture.map, key)
+        _keep_map(state, spec, picture.map, canonical)
     if etag is None:
         etag = hashlib.blake2b(picture.data, digest_size=16).hexdigest()
         if _not_modified(environ, etag):
@@ -167,29 +167,41 @@ def _serve(guid: str, ext: str) -> Response:
         # small map), or at the map URL, naming the map by its id (which the
         # page also finds in the browser's resource timing; so does a small
         # map when the response varies on Accept and cannot be read back).
-        said = coordinates.header_value(picture.map)
         found_id = coordinates.map_id(picture.map)
+        said = picture.map if coordinates.in_header(picture.map) else found_id
         headers.append((MAP_HEADER, found_id if spec.format == "auto" else said))
         timing += f', map;desc="{_quoted(said if spec.format == "auto" else found_id)}"'
     headers.append(("Server-Timing", timing))
     return Response(picture.data, mimetype=fmt.mimetype, headers=headers)
 
 
-def _keep_map(state: AppState, spec: ImageSpec, found: str, key: str | None) -> None:
+def _canonical(
+    values: dict[str, t.Any], version: str | None, download: bool = False
+) -> str:
+    """The query's canonical form: what a deterministic picture depends on."""
+    return urls.encode_query(
+        list(values), list(values.values()), version, download=download
+    )
+
+
+def _key(guid: str, ext: str, canonical: str) -> str:
+    """A deterministic picture's key (single-flight, server cache, ETag):
+    its canonical query in one format, a download's format or its map."""
+    return f"{guid}.{ext}?{canonical}"
+
+
+def _keep_map(
+    state: AppState, spec: ImageSpec, found: str, canonical: str | None
+) -> None:
     """Keep a picture's map for map requests: a deterministic one's always
-    (under its format-free key), another's where the page may ask for it
-    (a map too large for the header, or a response it cannot read back)."""
-    if key is not None:
-        state.service.keep_map(spec, found, _format_free(key))
-    elif len(found) > coordinates.HEADER_LIMIT or spec.format == "auto":
+    (under its map's key: the map of every raster encoding of one figure is
+    the same), another's where the page may ask for it (a map too large for
+    the header, or a response it cannot read back)."""
+    if canonical is not None:
+        key = _key(spec.guid, urls.MAP_EXTENSION, canonical)
+        state.service.keep_map(spec, found, key)
+    elif spec.format == "auto" or not coordinates.in_header(found):
         state.service.keep_map(spec, found)
-
-
-def _format_free(key: str) -> str:
-    # "<guid>.<format>?<canonical>" -> "<guid>.map?<canonical>": the map of
-    # every raster encoding of one figure is the same.
-    name, _, canonical = key.partition("?")
-    return f"{name.rpartition('.')[0]}.{urls.MAP_EXTENSION}?{canonical}"
 
 
 def _serve_map(
@@ -203,13 +215,15 @@ def _serve_map(
     drawn but never encoded. The page names the map it saw (``_map=<id>``,
     in the URL, so that caches keep each map apart): any other is no map of
     this URL (404), and a non-deterministic picture's must be named (400),
-    for a new drawing of it may be another picture."""
+    for a new drawing of it may be another picture. The id is the map's
+    ETag: the page's copy is revalidated without a drawing."""
     current = version == state.version_for(spec)
+    if found_id is not None and _not_modified(request.environ, found_id):
+        return Response(status=304, headers=_variant_headers(spec, found_id, current))
     # The map of a raster picture is the same in any raster format.
     fmt = render.FORMATS["png" if spec.format == "auto" else spec.format]
     if spec.deterministic:
-        canonical = urls.encode_query(list(values), list(values.values()), version)
-        key = f"{spec.guid}.{urls.MAP_EXTENSION}?{canonical}"
+        key = _key(spec.guid, urls.MAP_EXTENSION, _canonical(values, version))
         store = current and spec.cached
     elif found_id is None:
         raise BadParameter(
@@ -270,10 +284,7 @@ def _serve_download(
     current = version == state.version_for(spec)
     etag = key = None
     if spec.deterministic:
-        canonical = urls.encode_query(
-            list(values), list(values.values()), version, download=True
-        )
-        key = f"{spec.guid}.{name}?{canonical}"
+        key = _key(spec.guid, name, _canonical(values, version, download=True))
         if current:
             etag = hashlib.blake2b(key.encode("utf-8"), digest_size=16).hexdigest()
             if _not_modified(environ, etag):

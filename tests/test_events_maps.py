@@ -24,7 +24,7 @@ from flask import Flask
 from flask_caching import Cache
 from matplotlib.figure import Figure
 
-from flask_dash_images import DynamicImages
+from flask_dash_images import DynamicImages, image_failed
 from flask_dash_images.core import coordinates, render
 
 HEADER = "X-Dash-Images-Map"
@@ -190,6 +190,40 @@ def test_the_same_map_drawn_again_is_served():
     named = served.get(PICTURE).headers[HEADER]
     assert served.get(f"{MAP}&_map={named}").status_code == 200
     assert served.calls == [1, 1]
+
+
+def test_a_named_map_the_page_has_is_revalidated_without_a_drawing():
+    # A non-deterministic picture's map, kept by the browser: the id in the
+    # URL is its ETag, so the page's revalidation needs no render.
+    served = Served(changing)
+    named = served.get(PICTURE).headers[HEADER]
+    again = served.get(f"{MAP}&_map={named}", **{"If-None-Match": f'"{named}"'})
+    assert again.status_code == 304
+    assert again.headers["ETag"] == f'"{named}"'
+    assert len(served.calls) == 1
+
+
+def test_a_map_request_that_fails_is_signalled_as_a_picture_is():
+    failures = []
+
+    def failed(sender, **extra):
+        failures.append(extra)
+
+    def broken(n):
+        if served.calls[1:]:
+            raise ValueError("no map today")
+        return grid(8, rows=2)
+
+    served = Served(broken)
+    named = served.get(PICTURE).headers[HEADER]
+    image_failed.connect(failed)
+    try:
+        assert served.get(f"{MAP}&_map={named}").status_code == 500
+    finally:
+        image_failed.disconnect(failed)
+    ((extra),) = failures
+    assert extra["name"] == "g" and extra["format"] == "map"
+    assert str(extra["exception"]) == "no map today"
 
 
 def test_a_map_request_is_guarded_as_the_picture_is():

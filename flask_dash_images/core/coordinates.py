@@ -41,6 +41,7 @@ __all__ = [
     "coordinate_map",
     "encode_with_map",
     "header_value",
+    "in_header",
     "map_id",
 ]
 
@@ -113,7 +114,13 @@ def header_value(map_text: str) -> str:
     """What the picture's response says of its map: the map, if it is at
     most :data:`HEADER_LIMIT` bytes; else its :func:`map_id`, which the page
     sends back when it asks for the map (so it gets this very map, or none)."""
-    return map_text if len(map_text) <= HEADER_LIMIT else map_id(map_text)
+    return map_text if in_header(map_text) else map_id(map_text)
+
+
+def in_header(map_text: str) -> bool:
+    """Whether the picture's response carries the map itself (at most
+    :data:`HEADER_LIMIT` bytes), not only its id."""
+    return len(map_text) <= HEADER_LIMIT
 
 
 def map_id(map_text: str) -> str:

@@ -217,8 +217,26 @@ class RenderService:
             picture's format-free key, else :func:`map_key` of the map the
             page names (``None``: no lookup).
         :param store: the server cache may serve and keep it.
-        :raises: as :meth:`picture`.
+        :raises: as :meth:`picture`; a failure is signalled with the format
+            ``"map"``.
         """
+        try:
+            return self._coordinate_map(spec, values, fmt, key, store)
+        except RenderBusy as busy:
+            self._failed(spec, urls.MAP_EXTENSION, busy)
+            raise
+        except GeneratorFailed as failed:
+            self._failed(spec, urls.MAP_EXTENSION, failed.__cause__ or failed)
+            raise
+
+    def _coordinate_map(
+        self,
+        spec: ImageSpec,
+        values: t.Mapping[str, t.Any],
+        fmt: render.Format,
+        key: str | None,
+        store: bool,
+    ) -> Picture:
         cache = self.cache if store else None
         lookup: tuple[tuple[str, float], ...] = ()
         if cache is not None and key is not None:
