@@ -16,7 +16,6 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from flask_dash_images import DynamicImages, UrlBuildError
-from flask_dash_images.core import urls
 from flask_dash_images.dash.clientside import EXPORT
 
 from .dash_browser import DashBrowser, dep_spec, post_update
@@ -375,10 +374,6 @@ def test_a_dash_picture_at_a_prefix_downloads_there(images):
     assert url == "/dash/image_generator/chart.svg?n=2&_download=1"
     assert client.get(url).status_code == 200
     assert client.get(url.replace("/dash/", "/")).status_code == 404
-
-
-def test_download_marker_is_reserved():
-    assert urls.DOWNLOAD in urls.RESERVED
 
 
 def test_match_images_each_get_their_own_downloads(dash_factory, images):

@@ -121,10 +121,12 @@ class Server:
             self.page.set_src("img", url)
 
     def settle(self):
-        """Answer and load until nothing is left; the events, in order."""
+        """Answer and load until nothing is left; the events, in order.
+        While a picture loads, what came meanwhile waits as one event."""
         found = []
         while True:
             reported = self.reported()
+            assert len(reported) <= 1, reported
             found += reported
             if not reported and self.page.eval('__images["img"].complete'):
                 return found
