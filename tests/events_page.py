@@ -182,8 +182,14 @@ function fetch(url, init) {
       : Promise.resolve(__response({status: 404, headers: {}, body: "null"}));
   }
   if (typeof answer === "function") { answer = answer(init); }
+  if (answer.held) {  // until the test lets it go
+    return new Promise(function (resolve) {
+      __held[url] = function () { resolve(__response(answer)); };
+    });
+  }
   return Promise.resolve(__response(answer));
 }
+var __held = {};
 function __response(answer) {
   var headers = {};
   Object.keys(answer.headers).forEach(function (k) {
@@ -289,12 +295,24 @@ class EventsPage:
         headers: t.Mapping[str, str] | None = None,
         body: t.Any = None,
         cached: bool = False,
+        held: bool = False,
     ) -> None:
         """What a fetch of ``url`` gets: from the browser's cache only
-        (``cached``), or from the network."""
-        answer = {"status": status, "headers": dict(headers or {}), "body": _js(body)}
+        (``cached``), or from the network; ``held``: not before
+        :meth:`release` (a read that takes a while)."""
+        answer = {
+            "status": status,
+            "headers": dict(headers or {}),
+            "body": _js(body),
+            "held": held,
+        }
         where = ("cache:" if cached else "net:") + url
         self.v8.eval(f"__answers[{_js(where)}] = {_js(answer)}")
+
+    def release(self, url: str) -> None:
+        """The held fetch of ``url`` is answered (its promise settles; what
+        waited on it runs before this returns)."""
+        self.v8.eval(f"__held[{_js(url)}](); delete __held[{_js(url)}]")
 
     def timing(self, url: str, said: str) -> None:
         """The browser's resource timing for ``url``: its Server-Timing

@@ -424,6 +424,71 @@ def test_without_preview_nothing_moves_and_the_same_events_come():
     assert painted(page) is None
 
 
+def test_a_notch_while_a_new_pictures_map_is_read_previews_in_that_frame():
+    # The picture that answered the last step has just shown; its map (from
+    # the browser's cache) takes a moment: the notch previews at once all
+    # the same, and its event goes when the map is there.
+    page, server = explore_page()
+    at = client(VIEW, 6, 1)
+    notch(page, *at)
+    ((_, props),) = page.reported()
+    server.answer("wheel", props["data-wheel"])
+    view = server.view
+    page.answer(
+        src(1),
+        cached=True,
+        headers={"X-Dash-Images-Map": json.dumps(extent_map(view))},
+        held=True,
+    )
+    server.load()
+    page.frame()
+    assert painted(page) is None  # the sharp picture, as it is
+    notch(page, *at)
+    notch(page, *at)
+    assert painted(page)[0] == pytest.approx(1.2**2)  # before the next frame
+    assert page.reported() == []
+    page.release(src(1))
+    ((_, props),) = page.reported()  # one at a time: the second waits
+    assert props["data-wheel"]["n"] == 2
+    assert props["data-wheel"]["factor"] == pytest.approx(1.2)
+    assert (props["data-wheel"]["x"], props["data-wheel"]["y"]) == (
+        pytest.approx(6),
+        pytest.approx(1),
+    )
+    assert painted(page)[0] == pytest.approx(1.2**2)  # no step back meanwhile
+    server.answer("wheel", props["data-wheel"])
+    server.load()
+    (_, second), *_ = server.settle()
+    assert second["factor"] == pytest.approx(1.2)
+    assert previewed(page, server.view) == pytest.approx(server.view)
+
+
+def test_an_early_preview_where_the_new_map_has_no_event_is_taken_back():
+    page, at = figure_page()
+    notch(page, *at(10, 2))
+    page.reported()
+    page.answer(
+        src(1),
+        cached=True,
+        headers={"X-Dash-Images-Map": page_map_of_figure()},
+        held=True,
+    )
+    page.eval(f'window.dashImages.onValues(__images["img"], {{src: "{src(1)}"}})')
+    page.set_src("img", src(1))
+    page.load("img")
+    page.frame()
+    notch(page, LEFT + 3, TOP + 3)  # the figure's margin
+    assert painted(page)[0] == pytest.approx(1.2)
+    page.release(src(1))
+    assert page.reported() == [] and painted(page) is None
+
+
+def page_map_of_figure():
+    fig = Figure(figsize=(6, 4), dpi=100)
+    fig.add_subplot().set_xlim(0, 100)
+    return coordinates.encode_with_map(fig, PNG, {})[1]
+
+
 def test_the_wheel_is_the_pictures_only_where_it_reports_it():
     page, _ = explore_page(events=("click",))
     notch(page, *client(VIEW, 6, 1))

@@ -549,6 +549,7 @@
   // -- the page ----------------------------------------------------------------
 
   var maps = {};  // picture URL -> Promise of its map (null: none)
+  var read = {};  // picture URL -> true: its map is there (maps has it done)
   var mapCount = 0;
   var sequence = 0;
   var timed = {};  // picture URL -> what its Server-Timing said of its map
@@ -701,6 +702,7 @@
     if (!maps[url]) {
       if (mapCount >= KEPT_MAPS) {
         maps = {};
+        read = {};
         mapCount = 0;
       }
       mapCount += 1;
@@ -714,6 +716,10 @@
             return JSON.parse(said);
           }
           return askForMap(url, said || timing || null);
+        })
+        .then(function (map) {
+          read[url] = true;
+          return map;
         })
         .catch(function () {
           delete maps[url];
@@ -903,8 +909,8 @@
   // axes it acts on (target), a point (at) and the box's size.
   function moves(img) {
     if (!img.__dashImagesMoves) {
-      img.__dashImagesMoves = {queue: [], live: null, asked: false, timer: null,
-        watching: false, latest: null};
+      img.__dashImagesMoves = {queue: [], live: null, early: [], asked: false,
+        timer: null, watching: false, latest: null};
     }
     return img.__dashImagesMoves;
   }
@@ -1056,20 +1062,30 @@
     render(img);
   }
 
-  // What the preview shows: the moves of the steps still to come, then of
-  // a gesture under way.
+  // What the preview shows: the moves of the steps still to come, the
+  // notches whose map is being read, then a gesture under way.
   function render(img) {
     var state = moves(img);
     var move = IDENTITY;
     if (previews(img)) {
-      state.queue.forEach(function (step) {
-        move = compose(move, step.move);
+      move = planned(state);
+      state.early.forEach(function (early) {
+        move = compose(move, early);
       });
       if (state.live) {
         move = compose(move, state.live);
       }
     }
     paint(img, move);
+  }
+
+  // The moves of the steps still to come.
+  function planned(state) {
+    var move = IDENTITY;
+    state.queue.forEach(function (step) {
+      move = compose(move, step.move);
+    });
+    return move;
   }
 
   // The picture shown, moved in its box: a transform and a clip-path to
@@ -1132,16 +1148,29 @@
       return;
     }
     var url = shownSrc(img);
+    var move = zoom(spot.q, f);
+    // A picture being explored that has just shown, its map still being
+    // read (from the browser's cache): the notch is previewed at once all
+    // the same, and goes when the map says where it is (taken back if
+    // nothing moves there).
+    var state = img.__dashImagesMoves;
+    var early = Boolean(state) && !read[url] && previews(img);
+    if (early) {
+      state.early.push(move);
+      render(img);
+    }
     mapAt(url).then(function (map) {
-      if (!map || shownSrc(img) !== url) {
-        return;
+      if (early) {
+        state.early.splice(state.early.indexOf(move), 1);
       }
-      var before = painted(img);
-      var where = onPicture(map, seen(before, spot));
-      var acted = explored(map, where[0], where[1]);
+      var before = early ? planned(state) : painted(img);
+      var where = map && onPicture(map, seen(before, spot));
+      var acted = where && shownSrc(img) === url && explored(map, where[0], where[1]);
       if (acted) {
-        queue(img, {kind: "wheel", move: zoom(spot.q, f), before: before, map: map,
+        queue(img, {kind: "wheel", move: move, before: before, map: map,
           target: acted, at: spot.q, size: [spot.width, spot.height]});
+      } else if (early) {
+        render(img);
       }
     });
   }
