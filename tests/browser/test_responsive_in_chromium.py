@@ -173,3 +173,71 @@ def test_match_pictures_each_get_their_own_box(
     wait_for_natural_width(page, image_selector(ids[0]), 100)
     wait_for_natural_width(page, image_selector(ids[1]), 200)
     assert sorted(calls) == [(60, 100, None), (61, 200, None)]
+
+
+def live_resize_observers(page):
+    """The page's ResizeObservers that are still alive after a full garbage
+    collection (Chromium's own count, through the DevTools protocol; what
+    it held to count them is let go again)."""
+    cdp = page.context.new_cdp_session(page)
+    group = {"objectGroup": "counted"}
+    try:
+        cdp.send("HeapProfiler.collectGarbage")
+        prototype = cdp.send(
+            "Runtime.evaluate", {"expression": "ResizeObserver.prototype", **group}
+        )["result"]["objectId"]
+        found = cdp.send(
+            "Runtime.queryObjects", {"prototypeObjectId": prototype, **group}
+        )
+        length = cdp.send(
+            "Runtime.callFunctionOn",
+            {
+                "objectId": found["objects"]["objectId"],
+                "functionDeclaration": "function () { return this.length; }",
+                "returnByValue": True,
+            },
+        )
+        return length["result"]["value"]
+    finally:
+        cdp.send("Runtime.releaseObjectGroup", group)
+        cdp.detach()
+
+
+def test_pictures_the_page_replaced_are_no_longer_watched(
+    dash_factory, images, new_context, live_server
+):
+    # A long-lived page whose callbacks replace its pictures (tabs, pages,
+    # a list): what watched the old ones' boxes goes with them.
+    calls = []
+    dash_app = calls_app(
+        dash_factory,
+        images,
+        calls,
+        html.Div(
+            [
+                dcc.Input(id="shade", value=90),
+                html.Button("new", id="new"),
+                html.Div(boxed("pic", 120), id="holder"),
+            ]
+        ),
+        Output("pic", "src"),
+        [Input("shade", "value")],
+    )
+
+    @dash_app.callback(
+        Output("holder", "children"),
+        Input("new", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def replace(n):
+        # Another <img> each time (React's key), with the same Dash id.
+        return html.Div(boxed("pic", 120 + 50 * (n % 2)), key=str(n))
+
+    page = new_context(device_scale_factor=1).new_page()
+    page.goto(live_server(dash_app))
+    wait_for_natural_width(page, "#pic", 150)
+    assert live_resize_observers(page) == 1
+    for n in range(1, 7):
+        page.click("#new")
+        wait_for_natural_width(page, "#pic", 150 if n % 2 == 0 else 200)
+    assert live_resize_observers(page) == 1  # was 7: one per picture it ever had

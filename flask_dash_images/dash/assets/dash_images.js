@@ -384,15 +384,28 @@
   }
 
   function track(img, id, box) {
+    // The pictures the page took out are watched no longer.
+    tracked = tracked.filter(function (entry) {
+      if (entry.img.isConnected) {
+        return true;
+      }
+      clearTimeout(entry.timer);
+      if (entry.observer) {
+        entry.observer.disconnect();
+      }
+      return false;
+    });
     for (var i = 0; i < tracked.length; i++) {
       if (tracked[i].img === img) {
         return;
       }
     }
-    var entry = {img: img, id: id, sent: JSON.stringify(box), timer: null};
+    var entry = {img: img, id: id, sent: JSON.stringify(box), timer: null,
+      observer: null};
     tracked.push(entry);
     if (window.ResizeObserver && img.parentElement) {
-      new ResizeObserver(function () { later(entry); }).observe(img.parentElement);
+      entry.observer = new ResizeObserver(function () { later(entry); });
+      entry.observer.observe(img.parentElement);
     }
     if (box === null) {
       later(entry);
