@@ -5,14 +5,13 @@ from __future__ import annotations
 import multiprocessing
 import time
 import typing as t
-from pathlib import Path
 
 from flask_dash_images.core.worker_process import NAME
 from flask_dash_images.core.workers import Job, ProcessPool
 
 from .apps import render_jobs
 
-__all__ = ["NO_LEASE", "render_workers", "running", "wait_until", "warm_up"]
+__all__ = ["NO_LEASE", "render_workers", "wait_until", "warm_up"]
 
 #: Long enough that a test stuck on it fails instead of hanging.
 DEADLINE = 10
@@ -43,15 +42,6 @@ def warm_up() -> None:
 def render_workers() -> list[multiprocessing.process.BaseProcess]:
     """This process's render worker processes."""
     return [p for p in multiprocessing.active_children() if p.name == NAME]
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` is a live process (not gone, not a zombie)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def wait_until(condition: t.Callable[[], bool], seconds: float = DEADLINE) -> bool:

@@ -46,6 +46,7 @@ import pytest
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .http_load import LOOPBACK, HttpClient
+from .processes import child_pids
 
 if t.TYPE_CHECKING:
     pass
@@ -56,7 +57,6 @@ __all__ = [
     "ServerError",
     "ServerGroup",
     "LiveServer",
-    "child_pids",
     "free_port",
     "gunicorn_server",
     "log_tail",
@@ -134,23 +134,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOOPBACK, 0))
         return int(sock.getsockname()[1])
-
-
-def child_pids(pid: int) -> list[int]:
-    """The pids of ``pid``'s child processes, from ``/proc``."""
-    children = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:  # it ended meanwhile
-            continue
-        # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-        fields = stat.rpartition(")")[2].split()
-        if int(fields[1]) == pid:
-            children.append(int(entry.name))
-    return sorted(children)
 
 
 def rss_bytes(pid: int) -> int:

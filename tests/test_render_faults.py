@@ -19,7 +19,8 @@ from flask_dash_images.core import urls
 
 from .apps import render_jobs
 from .conftest import decode
-from .render_workers import render_workers, running, wait_until, warm_up
+from .processes import running
+from .render_workers import render_workers, wait_until, warm_up
 
 #: Long enough that a test stuck on it fails instead of hanging.
 DEADLINE = 10

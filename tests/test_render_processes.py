@@ -25,6 +25,7 @@ from flask_dash_images import ConfigurationError, DynamicImages, RegistrationErr
 
 from .apps import render_jobs
 from .conftest import decode
+from .processes import running
 from .render_workers import render_workers, wait_until, warm_up
 
 #: Long enough that a test stuck on it fails instead of hanging.
@@ -475,17 +476,9 @@ def test_a_worker_ends_with_its_server_even_in_the_middle_of_a_render():
         finally:
             server.kill()
     deadline = time.monotonic() + DEADLINE
-    while alive(worker) and time.monotonic() < deadline:
+    while running(worker) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not alive(worker)
-
-
-def alive(pid):
-    try:
-        state = pathlib.Path(f"/proc/{pid}/stat").read_text().split()[2]
-    except FileNotFoundError:
-        return False
-    return state != "Z"
+    assert not running(worker)
 
 
 SLOW_FORKSERVER = """

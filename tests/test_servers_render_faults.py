@@ -20,21 +20,14 @@ import pytest
 from PIL import Image
 
 from .http_load import timed_get
-from .render_workers import running, wait_until
-from .servers import GunicornServer, child_pids
+from .processes import descendants, running
+from .render_workers import wait_until
+from .servers import GunicornServer
 
 pytest_plugins = ["tests.servers"]
 pytestmark = [pytest.mark.servers]
 
 APP = "tests.apps.render_modes:application"
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process under ``pid``."""
-    found = set()
-    for child in child_pids(pid):
-        found |= {child, *descendants(child)}
-    return found
 
 
 #: The health check recipe of ``DynamicImages.healthy``, for gunicorn.

@@ -35,7 +35,7 @@ from .apps.served_app import (
     urls_for,
 )
 from .http_load import Timed, timed_get, wait_for
-from .servers import child_pids
+from .processes import child_pids, running
 
 pytest_plugins = ["tests.servers"]
 pytestmark = [pytest.mark.servers]
@@ -61,15 +61,6 @@ def calls(path: Path, generator: str | None = None) -> list[int]:
         if generator is None or name == generator:
             pids.append(int(pid))
     return pids
-
-
-def running(pid: int) -> bool:
-    """Whether ``pid`` is a live process (not gone, not a zombie)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def cmdline(pid: int) -> str:

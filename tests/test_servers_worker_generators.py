@@ -15,8 +15,9 @@ from PIL import Image
 
 from .doc_blocks import Images, load
 from .http_load import timed_get
-from .render_workers import running, wait_until
-from .servers import ServerGroup, child_pids
+from .processes import descendants, running
+from .render_workers import wait_until
+from .servers import ServerGroup
 from .test_worker_generators import flask_example, one_liner, quick_start
 
 pytest_plugins = ["tests.servers"]
@@ -69,13 +70,6 @@ WSGI = textwrap.dedent(
     )
     """
 )
-
-
-def descendants(pid: int) -> set[int]:
-    found = set()
-    for child in child_pids(pid):
-        found |= {child, *descendants(child)}
-    return found
 
 
 @pytest.fixture(scope="module")

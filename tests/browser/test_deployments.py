@@ -32,12 +32,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from ..apps.deployment import figure
 from ..events_page import EventsPage
 from ..nginx import NginxServer
+from ..processes import child_pids, descendants, running
 from ..servers import (
     REPO,
     START_TIMEOUT,
     GunicornServer,
     ServerError,
-    child_pids,
     free_port,
     log_tail,
     stop_with_children,
@@ -156,21 +156,6 @@ def _answers(url: str) -> bool:
         return True
     except OSError:
         return False
-
-
-def descendants(pid: int) -> set[int]:
-    found = set()
-    for child in child_pids(pid):
-        found |= {child, *descendants(child)}
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def start(cell: Cell, directory: Path) -> DevServer | GunicornServer:
@@ -313,6 +298,6 @@ def test_a_deployment(cell, tmp_path, nginx_executable, context):
         everything = {server.master_pid, *descendants(server.master_pid)}
         server.stop()
     deadline = time.monotonic() + 10
-    while any(map(alive, everything)) and time.monotonic() < deadline:
+    while any(map(running, everything)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not [pid for pid in everything if alive(pid)], "processes left behind"
+    assert not [pid for pid in everything if running(pid)], "processes left behind"
