@@ -227,6 +227,41 @@ def test_public_true_is_what_would_leak_a_signed_in_picture(
         assert upstream.requests(url) == [200, 401]
 
 
+def test_a_public_download_is_kept_by_nginx_with_its_file_name(upstream, nginx_server):
+    nginx = nginx_server(*upstream.instances)
+    url = upstream.url("public_tile", "#3a3b3c", _format="pdf", _download=True)
+    first = get(nginx, url)
+    assert first.status_code == 200 and first.data.startswith(b"%PDF-")
+    assert first.headers["X-Cache-Status"] == "MISS"
+    disposition = "attachment; filename=tile-6x4.pdf; filename*=UTF-8''tile-6x4.pdf"
+    assert first.headers["Content-Disposition"] == disposition
+    again = get(nginx, url)
+    assert again.headers["X-Cache-Status"] == "HIT"
+    assert again.data == first.data
+    assert again.headers["Content-Disposition"] == disposition
+    assert upstream.requests(url) == [200]
+    # The picture is an entry of its own: the download never stands for it.
+    picture = get(nginx, upstream.url("public_tile", "#3a3b3c"))
+    assert picture.data.startswith(PNG) and "Content-Disposition" not in picture.headers
+    assert picture.headers["X-Cache-Status"] == "MISS"
+
+
+def test_a_signed_in_download_is_guarded_and_never_kept_by_nginx(
+    upstream, nginx_server
+):
+    nginx = nginx_server(*upstream.instances)
+    url = upstream.url("secret_tile", "#4a4b4c", _format="png", _download=True)
+    assert get(nginx, url).status_code == 401
+    replies = [get(nginx, url, ALICE) for _ in range(2)]
+    assert [r.status_code for r in replies] == [200, 200]
+    assert [r.headers["X-Cache-Status"] for r in replies] == ["MISS", "MISS"]
+    assert {r.headers["Cache-Control"] for r in replies} == {"private, max-age=60"}
+    assert replies[0].data.startswith(PNG)
+    # A visitor's change of the signed values: refused, not drawn.
+    tampered = url.replace("width=6", "width=7")
+    assert tampered != url and get(nginx, tampered, ALICE).status_code == 403
+
+
 def test_format_auto_is_kept_once_per_accept_header(upstream, nginx_server):
     # nginx (1.7.7 and later) honours "Vary: Accept": one copy per distinct
     # Accept value, no proxy_cache_key of our own needed.

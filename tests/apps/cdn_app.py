@@ -22,6 +22,8 @@ differ only in what they let a shared cache do:
 ``slow_tile``
     public, a :func:`tile` drawn after ``seconds`` (at most 2) of sleep.
 
+All but ``slow_tile`` may be downloaded as PNG or PDF (:data:`DOWNLOADS`).
+
 The sign-in guards every path under ``/image_generator/secret`` (a
 ``before_request`` guard, as the README's recipe): HTTP Basic credentials
 (``alice`` / ``alice-password``, as dash-auth's ``BasicAuth`` sends them), or
@@ -64,6 +66,11 @@ USERS = {"alice": "alice-password"}
 MAX_SLOW = 2.0
 #: Where the guarded pictures live.
 GUARDED = "/image_generator/secret"
+#: Every tile but the slow one may be downloaded, named by its size.
+DOWNLOADS: dict[str, t.Any] = {
+    "export": ("png", "pdf"),
+    "filename": "tile-{width}x{height}",
+}
 
 
 def create_app(environ: t.Mapping[str, str] | None = None) -> Flask:
@@ -87,7 +94,7 @@ def create_app(environ: t.Mapping[str, str] | None = None) -> Flask:
         "brief_tile": {"public": True, "max_age": 1},
     }
     for name, options in pictures.items():
-        images.generator(name=name, deterministic=True, **options)(
+        images.generator(name=name, deterministic=True, **options, **DOWNLOADS)(
             _recorded(name, tile, calls_file)
         )
     images.generator(name="slow_tile", deterministic=True, public=True, max_age=60)(
