@@ -29,8 +29,8 @@ import unicodedata
 
 from PIL import Image
 
-from ..exceptions import BadParameter, RegistrationError, RenderError
-from . import figures, pdf, render, templates, vector
+from ..exceptions import RegistrationError, RenderError
+from . import figures, pdf, render, sizes, templates, vector
 
 __all__ = [
     "EXPORTS",
@@ -143,12 +143,7 @@ def scaled_values(
         height = values["height"]
         height = None if height is None else math.ceil(height * scale)
         values.update(width=width, height=height, scale=values["scale"] * scale)
-        pixels = width * (width if height is None else height)
-        if pixels > max_pixels:
-            raise BadParameter(
-                f"the download would be {width} x {height or width} = {pixels}"
-                f" pixels, more than DASH_IMAGES_MAX_PIXELS ({max_pixels})"
-            )
+        sizes.check_pixels(width, height, max_pixels, what="download")
     elif hidpi:
         values["scale"] = values["scale"] * scale
     return values

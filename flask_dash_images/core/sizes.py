@@ -24,6 +24,7 @@ __all__ = [
     "STEP",
     "check_hidpi_scale",
     "check_box",
+    "check_pixels",
 ]
 
 #: CSS pixels a responsive width (and height) is rounded up to; the page
@@ -67,10 +68,20 @@ def check_box(width: object, height: object, scale: object, max_pixels: int) -> 
     _check_side("width", width, ratio)
     if height is not None:
         _check_side("height", height, ratio)
-    pixels = t.cast(int, width) * t.cast(int, width if height is None else height)
+    check_pixels(t.cast(int, width), t.cast("int | None", height), max_pixels)
+
+
+def check_pixels(
+    width: int, height: int | None, max_pixels: int, what: str = "picture"
+) -> None:
+    """Refuse a box of more than ``max_pixels`` (without a height: a square).
+
+    :raises BadParameter: naming ``what`` would be that large.
+    """
+    pixels = width * (width if height is None else height)
     if pixels > max_pixels:
         raise BadParameter(
-            f"the picture would be {width} x {height or width} = {pixels} pixels,"
+            f"the {what} would be {width} x {height or width} = {pixels} pixels,"
             f" more than DASH_IMAGES_MAX_PIXELS ({max_pixels})"
         )
 
