@@ -1564,14 +1564,9 @@
   (window.dashImages = window.dashImages || {}).onValues = answered;
 
   window.dashImagesEvents = {
-    inside: inside,
-    dataAt: dataAt,
     locate: locate,
     brush: brush,
     mapUrl: mapUrl,
-    wheelFactor: wheelFactor,
-    HOVER_MS: HOVER_MS,
-    DRAG_PX: DRAG_PX,
-    ANSWER_MS: ANSWER_MS
+    wheelFactor: wheelFactor
   };
 })();
