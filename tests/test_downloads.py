@@ -19,6 +19,7 @@ from flask_dash_images import DynamicImages, UrlBuildError
 from flask_dash_images.dash.clientside import EXPORT
 
 from .dash_browser import DashBrowser, dep_spec, post_update
+from .render_workers import render_workers
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -416,3 +417,37 @@ def test_match_images_each_get_their_own_downloads(dash_factory, images):
         assert exports == {"pdf": src.replace(".png?", ".pdf?") + "&_download=1"}
         response = client.get(exports["pdf"])
         assert f"filename=thumb-{shade}.pdf" in disposition(response)
+
+
+def test_downloads_are_drawn_in_worker_processes_as_in_threads(images):
+    # DASH_IMAGES_RENDER_PROCESSES: each format from a worker, as the same
+    # generator gives it in the request's thread.
+    files = {}
+    for processes in (0, 1):
+        app = Flask(__name__)
+        app.config.update(TESTING=True, DASH_IMAGES_RENDER_PROCESSES=processes)
+        images.init_app(app)
+        if not files:
+            images.generator(
+                name="chart", export=("pdf", "svg", "png"), export_scale=3
+            )(chart)
+        client = app.test_client()
+        try:
+            for fmt in ("pdf", "svg", "png"):
+                url = url_for(app, images, n=5, _download=True, _format=fmt)
+                response = client.get(url)
+                assert response.status_code == 200, response.data
+                files.setdefault(fmt, []).append(response.data)
+            assert len(render_workers()) == processes
+        finally:
+            runner = app.extensions["dash_images"].service.runner
+            getattr(runner, "close", lambda: None)()
+    png = [Image.open(io.BytesIO(data)) for data in files["png"]]
+    assert [p.size for p in png] == [(900, 600), (900, 600)]
+    assert png[0].tobytes() == png[1].tobytes()
+    assert [len(pypdf.PdfReader(io.BytesIO(d)).pages) for d in files["pdf"]] == [1, 1]
+    texts = [
+        [e.text for e in ElementTree.fromstring(d).iter(f"{SVG}text")]
+        for d in files["svg"]
+    ]
+    assert texts[0] == texts[1] and "Sales" in texts[0]
