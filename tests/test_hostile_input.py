@@ -6,11 +6,16 @@ The expected answer comes from a small reference decoder written from the
 rules (``&``-separated ``name=value``, ``+`` a space, ``%XX`` escapes,
 UTF-8, one JSON value each), not from the extension's own code.
 
+A picture's other doors, its coordinate map (``<guid>.map``) and its
+downloads (``_download=1``), answer any query with one of those statuses,
+never a 500, and draw nothing unless they serve.
+
 ``make fuzz`` runs these with many more examples (HYPOTHESIS_PROFILE=fuzz).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import math
@@ -25,6 +30,7 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header, parse_etags
 
 from flask_dash_images import DynamicImages
+from flask_dash_images.core import coordinates
 
 MAX_URL = 600
 PATH = "/image_generator/any.auto"
@@ -433,3 +439,113 @@ def test_nothing_a_client_sends_reaches_the_log(target, caplog):
         assert get(plain, PATH, b"a=%22FORGED%22").status_code == 200
         assert get(plain, PATH, b"a=1&FORGED=1").status_code == 400
     assert "FORGED" not in caplog.text
+
+
+# -- the picture's other doors: its map and its downloads ------------------------
+
+
+@pytest.fixture(scope="module")
+def doors():
+    """A Dash app, and one that signs, whose picture ``g(a, b=None)``
+    reports clicks (so it has a map URL) and may be downloaded as PDF and
+    PNG at 2x; and the values it was called with."""
+    from dash import Dash, Input, Output, dcc, html
+    from flask import Flask
+
+    heard = []
+
+    def g(a, b=None):
+        heard.append((a, b))
+        return Image.new("L", (4, 3))
+
+    clients = []
+    for key in (None, "k"):
+        images = DynamicImages()
+        server = Flask(f"doors-{key}")
+        server.config.update(DASH_IMAGES_MAX_URL_LENGTH=MAX_URL)
+        if key:
+            server.config.update(SECRET_KEY=key, DASH_IMAGES_SIGN=True)
+        images.init_app(server)
+        Dash(__name__, server=server).layout = html.Div(
+            [dcc.Input(id="a"), dcc.Input(id="b"), html.Img(id="img")]
+        )
+        images.callback(
+            Output("img", "src"),
+            Input("a", "value"),
+            Input("b", "value"),
+            name="g",
+            events=("click",),
+            export=("pdf", "png"),
+            export_scale=2,
+        )(g)
+        client = server.test_client()
+        client.get("/")  # the Dash app sets up
+        clients.append(client)
+    return clients[0], clients[1], heard
+
+
+door_pieces = st.sampled_from(
+    [
+        b"a",
+        b"b",
+        b"=",
+        b"&",
+        b"1",
+        b"%22x%22",
+        b"%ff",
+        b"[",
+        b"_download",
+        b"_map",
+        b"_v",
+        b"_sig",
+        b"0123456789abcdef0123",
+        b"%00",
+        b"+",
+    ]
+)
+door_queries = st.one_of(raw_bytes, st.lists(door_pieces, max_size=30).map(b"".join))
+
+
+@fuzz
+@given(ext=st.sampled_from(["map", "pdf", "png"]), query=door_queries)
+def test_a_maps_and_a_downloads_url_answer_whatever_the_query(doors, ext, query):
+    plain, signed, heard = doors
+    path = f"/image_generator/g.{ext}"
+    del heard[:]
+    response = get(signed, path, query)
+    assert response.status_code == (414 if len(query) > MAX_URL else 403)
+    assert heard == []
+    response = get(plain, path, query)
+    status = response.status_code
+    if len(query) > MAX_URL:
+        assert status == 414
+    assert status in (200, 400, 404, 414), (status, response.data[:200])
+    if status != 200:
+        assert heard == [] and b"Traceback" not in response.data
+    elif ext == "map":
+        assert json.loads(response.data)["w"] == 4
+    elif ext == "pdf":
+        assert response.data.startswith(b"%PDF-")
+        assert response.headers["Content-Disposition"].startswith("attachment;")
+    else:
+        assert response.mimetype == "image/png"
+
+
+def test_the_other_doors_serve_what_they_are_for(doors):
+    plain = doors[0]
+    pdf, png, picture, a_map = (
+        f"/image_generator/g.{ext}" for ext in ("pdf", "png", "png", "map")
+    )
+    assert get(plain, pdf, b"a=1&b=2&_download=1").status_code == 200
+    assert get(plain, pdf, b"a=1&b=2").status_code == 404  # not the picture's own
+    assert get(plain, pdf, b"a=1&_download=1").status_code == 400  # b is missing
+    download = get(plain, png, b"a=1&b=2&_download=1")
+    assert Image.open(io.BytesIO(download.data)).size == (4, 3)  # its own size
+    assert "Content-Disposition" not in get(plain, picture, b"a=1&b=2").headers
+    shown = get(plain, picture, b"a=1&b=2").headers["X-Dash-Images-Map"]
+    named = f"a=1&b=2&_map={coordinates.map_id(shown)}".encode()
+    assert json.loads(get(plain, a_map, named).data) == json.loads(shown)
+    # Not deterministic: a map must be named, for a new drawing may differ.
+    assert get(plain, a_map, b"a=1&b=2").status_code == 400
+    assert get(plain, a_map, b"a=1&b=2&_download=1").status_code == 404
+    assert get(plain, a_map, b"a=%ff&b=2").status_code == 400
