@@ -37,11 +37,11 @@ from .axes_map import axes_entries
 
 __all__ = [
     "HEADER_LIMIT",
-    "MAP_ONLY",
     "coordinate_map",
     "encode_with_map",
     "header_value",
     "in_header",
+    "map_alone",
     "map_id",
 ]
 
@@ -49,9 +49,6 @@ __all__ = [
 #: the header names the map (:func:`map_id`) and the page asks for it. Well
 #: under the 4 KB that nginx's default proxy buffer holds for all headers.
 HEADER_LIMIT = 1024
-#: In a render's encoder options: draw the picture for its map, but encode
-#: nothing (a map request).
-MAP_ONLY = "dash_images.map_only"
 
 
 def encode_with_map(
@@ -60,15 +57,14 @@ def encode_with_map(
     options: t.Mapping[str, t.Any],
     max_pixels: int | None = None,
 ) -> tuple[bytes, str]:
-    """The encoded picture, and its coordinate map as compact JSON.
+    """The encoded picture, and its coordinate map as compact JSON."""
+    data = render.encode(result, fmt, options, max_pixels)
+    return data, _text(coordinate_map(result, fmt, data))
 
-    With :data:`MAP_ONLY` in ``options``, the picture is drawn as ``fmt``
-    would draw it (a figure's layout happens then) but not encoded: the
-    bytes are empty.
-    """
-    if not options.get(MAP_ONLY):
-        data = render.encode(result, fmt, options, max_pixels)
-        return data, _text(coordinate_map(result, fmt, data))
+
+def map_alone(result: t.Any, fmt: render.Format, max_pixels: int | None = None) -> str:
+    """The coordinate map of the picture, drawn as ``fmt`` would draw it (a
+    figure's layout happens then) but not encoded: a map request's."""
     picture = result.picture if isinstance(result, render.Extent) else result
     if not fmt.pillow:
         data = render.encode(result, fmt, {}, max_pixels)  # drawing is encoding
@@ -79,7 +75,7 @@ def encode_with_map(
         data = bytes(picture)
     else:
         data = b""
-    return b"", _text(coordinate_map(result, fmt, data))
+    return _text(coordinate_map(result, fmt, data))
 
 
 def _text(found: dict[str, t.Any]) -> str:

@@ -33,6 +33,8 @@ class Job(t.NamedTuple):
     max_pixels: int
     coordinates: bool = False
     download: float | None = None
+    #: Draw for the coordinate map alone (a map request): nothing encoded.
+    map_only: bool = False
 
 
 def run_job(job: Job) -> Result:
@@ -48,6 +50,9 @@ def run_job(job: Job) -> Result:
         return data, None, called - started, time.perf_counter() - called
     fmt = render.FORMATS[job.fmt]
     found: str | None = None
+    if job.map_only:
+        found = coordinates.map_alone(result, fmt, job.max_pixels)
+        return b"", found, called - started, time.perf_counter() - called
     if job.coordinates:
         data, found = coordinates.encode_with_map(
             result, fmt, job.options, job.max_pixels

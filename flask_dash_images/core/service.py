@@ -280,9 +280,7 @@ class RenderService:
         download: float | None = None,
     ) -> Picture:
         args, kwargs = spec.arguments(values)
-        if map_only:
-            options: t.Mapping[str, t.Any] = {coordinates.MAP_ONLY: True}
-        elif download is None or name == spec.format:
+        if map_only or download is None or name == spec.format:
             options = spec.encoder_options
         else:
             options = {}  # the encoder options are for the picture's format
@@ -295,6 +293,7 @@ class RenderService:
             self.max_pixels,
             coordinates=bool(spec.events) and download is None,
             download=download,
+            map_only=map_only,
         )
         lease = _Lease(self, spec, name, self.slots.acquire())
         try:
