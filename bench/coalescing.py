@@ -205,16 +205,7 @@ def gunicorn_app() -> flask.Flask:
             Output(f"{kind}-img", "src"), Input(f"{kind}-slider", "value"), name=kind
         )(generator)
 
-    def stats() -> t.Any:
-        return flask.jsonify(STATS.snapshot())
-
-    def reset() -> t.Any:
-        STATS.reset()
-        STATS.base = int(flask.request.args["base"])
-        return "", 204
-
-    server.add_url_rule("/bench/stats", view_func=stats)
-    server.add_url_rule("/bench/reset", view_func=reset, methods=["POST"])
+    common.add_stats_routes(server, STATS)
     server.wsgi_app = InFlight(server.wsgi_app)  # type: ignore[method-assign]
     return server
 
@@ -300,7 +291,7 @@ def one_run(
     steps: int,
     seconds: float,
 ) -> Run:
-    server_post(server, f"/bench/reset?base={base}")
+    common.server_post(server, f"/bench/reset?base={base}")
     page.goto(server.url + "/")
     page.wait_for_function(READY)
     if mode == "off":
@@ -332,7 +323,7 @@ def one_run(
             open_.discard(request)
             counts["cancelled"] += request.failure == "net::ERR_ABORTED"
 
-    server_post(server, f"/bench/reset?base={base}")
+    common.server_post(server, f"/bench/reset?base={base}")
     page.on("request", on_request)
     page.on("requestfinished", on_end)
     page.on("requestfailed", on_failed)
@@ -347,7 +338,7 @@ def one_run(
         idle = 0
         while idle < 2 and time.monotonic() < deadline:
             time.sleep(0.25)
-            stats = server_get(server, "/bench/stats")
+            stats = common.server_get(server, "/bench/stats")
             idle = idle + 1 if stats["active"] == 0 else 0
         renders = [r for r in stats["renders"] if r[0] == kind]
         served = [r for r in stats["requests"] if r[0] == kind]
@@ -402,17 +393,6 @@ def value_of(src: str) -> int | None:
     """The slider value a picture's URL carries."""
     query = dict(p.partition("=")[::2] for p in src.partition("?")[2].split("&"))
     return int(query["value"]) if "value" in query else None
-
-
-def server_get(server: t.Any, path: str) -> t.Any:
-    with server.client(timeout=10) as client:
-        return client.get(path).get_json()
-
-
-def server_post(server: t.Any, path: str) -> None:
-    with server.client(timeout=10) as client:
-        response = client.post(path)
-        assert response.status_code == 204, response.status_code
 
 
 def measure(rounds: int, steps: int, seconds: float) -> list[Run]:

@@ -333,3 +333,47 @@ def write(filename: str, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     print(f"wrote {path}", file=sys.stderr)
     return path
+
+
+# -- a benchmark app in a gunicorn worker, and the benchmark that drives it ----
+
+
+class WorkerStats(t.Protocol):
+    """What a benchmark's app counts in its gunicorn worker."""
+
+    base: int
+
+    def reset(self) -> None: ...
+
+    def snapshot(self) -> dict[str, t.Any]: ...
+
+
+def add_stats_routes(server: t.Any, stats: WorkerStats) -> None:
+    """``GET /bench/stats``: what the worker saw; ``POST
+    /bench/reset?base=<n>``: forget it, for a round whose views start at
+    ``n`` (new URLs, which no cache has)."""
+    import flask
+
+    def snapshot() -> t.Any:
+        return flask.jsonify(stats.snapshot())
+
+    def reset() -> t.Any:
+        stats.reset()
+        stats.base = int(flask.request.args["base"])
+        return "", 204
+
+    server.add_url_rule("/bench/stats", view_func=snapshot)
+    server.add_url_rule("/bench/reset", view_func=reset, methods=["POST"])
+
+
+def server_get(server: t.Any, path: str) -> t.Any:
+    """The JSON a benchmark's server answers at ``path``."""
+    with server.client(timeout=10) as client:
+        return client.get(path).get_json()
+
+
+def server_post(server: t.Any, path: str) -> None:
+    """POST to a benchmark's server; it answers 204."""
+    with server.client(timeout=10) as client:
+        response = client.post(path)
+        assert response.status_code == 204, response.status_code

@@ -167,16 +167,7 @@ def gunicorn_app() -> flask.Flask:
         trigger = ctx.triggered[0]
         return next_view(view, trigger["value"], kind=trigger["prop_id"])
 
-    def stats() -> t.Any:
-        return flask.jsonify(STATS.snapshot())
-
-    def reset() -> t.Any:
-        STATS.reset()
-        STATS.base = int(flask.request.args["base"])
-        return "", 204
-
-    server.add_url_rule("/bench/stats", view_func=stats)
-    server.add_url_rule("/bench/reset", view_func=reset, methods=["POST"])
+    common.add_stats_routes(server, STATS)
     server.wsgi_app = InFlight(server.wsgi_app)  # type: ignore[method-assign]
     return server
 
@@ -268,14 +259,14 @@ def to_preview(record: dict[str, t.Any]) -> list[Notch]:
 
 
 def open_page(page: t.Any, server: t.Any, base: int) -> None:
-    server_post(server, f"/bench/reset?base={base}")
+    common.server_post(server, f"/bench/reset?base={base}")
     page.goto(server.url + "/")
     page.wait_for_function(SETTLED)
     page.evaluate(RECORDER)
     box = page.locator("#pic").bounding_box()
     page.mouse.move(box["x"] + 0.4 * W, box["y"] + 0.4 * H)
     page.wait_for_timeout(200)  # the map, asked for as the pointer came
-    server_post(server, f"/bench/reset?base={base}")
+    common.server_post(server, f"/bench/reset?base={base}")
 
 
 def single_notches(page: t.Any, server: t.Any, base: int, count: int) -> list[Notch]:
@@ -306,7 +297,7 @@ def gesture(
     time.sleep(0.5)  # anything still to come
     page.wait_for_function(SETTLED, timeout=TIMEOUT_MS)
     record = page.evaluate("window.__bench")
-    stats = server_get(server, "/bench/stats")
+    stats = common.server_get(server, "/bench/stats")
     final = page.locator("#pic").get_attribute("src")
     last = record["notches"][-1][0]
     shown = min(at for at, src in record["loads"] if src == final and at > last)
@@ -333,17 +324,6 @@ def gesture(
         final_request=(request_end - request_start) / 1000,
         after_request=(shown - request_end) / 1000,
     )
-
-
-def server_get(server: t.Any, path: str) -> t.Any:
-    with server.client(timeout=10) as client:
-        return client.get(path).get_json()
-
-
-def server_post(server: t.Any, path: str) -> None:
-    with server.client(timeout=10) as client:
-        response = client.post(path)
-        assert response.status_code == 204, response.status_code
 
 
 def measure(
