@@ -117,11 +117,8 @@ class RenderService:
         """
         try:
             picture = self._picture(spec, values, name, key, store, download)
-        except RenderBusy as busy:
-            self._failed(spec, name, busy)
-            raise
-        except GeneratorFailed as failed:
-            self._failed(spec, name, failed.__cause__ or failed)
+        except (RenderBusy, GeneratorFailed) as error:
+            self._failed(spec, name, error)
             raise
         if image_rendered.receivers:
             image_rendered.send(
@@ -162,6 +159,10 @@ class RenderService:
         return self.picture(spec, scaled, name, key, store, spec.export_scale)
 
     def _failed(self, spec: ImageSpec, name: str, error: BaseException) -> None:
+        # A generator's failure is signalled as the generator's own exception
+        # (a SystemExit too).
+        if isinstance(error, GeneratorFailed) and error.__cause__ is not None:
+            error = error.__cause__
         if image_failed.receivers:
             image_failed.send(self.sender, name=spec.guid, format=name, exception=error)
 
@@ -222,11 +223,8 @@ class RenderService:
         """
         try:
             return self._coordinate_map(spec, values, fmt, key, store)
-        except RenderBusy as busy:
-            self._failed(spec, urls.MAP_EXTENSION, busy)
-            raise
-        except GeneratorFailed as failed:
-            self._failed(spec, urls.MAP_EXTENSION, failed.__cause__ or failed)
+        except (RenderBusy, GeneratorFailed) as error:
+            self._failed(spec, urls.MAP_EXTENSION, error)
             raise
 
     def _coordinate_map(
