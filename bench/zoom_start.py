@@ -87,7 +87,7 @@ def run(quick: bool) -> common.Report:
 def whole_view_url() -> str:
     """The Zoom page's first picture, as its page builds it."""
     from example_project.pages import zoom
-    from flask_dash_images.core.registry import make_guid
+    from flask_dash_images.core.callables import make_guid
     from flask_dash_images.core.urls import encode_query
 
     guid = make_guid(zoom.density, "zoom-picture.src", None)

@@ -10,21 +10,15 @@ from flask import Flask
 
 from . import first_request
 from .core import urls
-from .core.registry import (
-    DASH_OPTIONS,
-    HEIGHT,
-    SCALE,
-    SPEC_OPTIONS,
-    WIDTH,
-    ImageSpec,
-    Registry,
+from .core.callables import (
     check_callable,
-    check_same_code,
     keyword_params,
     label_of,
     make_guid,
     positional_params,
 )
+from .core.registry import Registry, check_same_code
+from .core.spec import DASH_OPTIONS, HEIGHT, SCALE, SPEC_OPTIONS, WIDTH, ImageSpec
 from .exceptions import ConfigurationError, RegistrationError, UrlBuildError
 from .records import DashCallback, check_alt, check_dependencies, check_signable
 from .settings import DEFAULTS
@@ -275,7 +269,7 @@ class DynamicImages:
 
         :param dash_app: the one Dash app it is for, or ``None``: every Dash
             app whose server has this instance set up.
-        :param options: :class:`~.core.registry.ImageSpec` options and Pillow
+        :param options: :class:`~.core.spec.ImageSpec` options and Pillow
             encoder options.
         """
         check_dependencies(output, inputs_and_states)

@@ -19,7 +19,7 @@ from .core.registry import same_code
 from .exceptions import ConfigurationError, RegistrationError
 
 if t.TYPE_CHECKING:
-    from .core.registry import ImageSpec
+    from .core.spec import ImageSpec
 
 __all__ = ["DashCallback", "check_alt", "check_dependencies", "check_signable"]
 

@@ -11,7 +11,7 @@ from flask import Flask
 
 from . import settings
 from .core import urls, workers
-from .core.registry import label_of
+from .core.callables import label_of
 from .exceptions import (
     BadSignature,
     ConfigurationError,
@@ -24,7 +24,7 @@ from .exceptions import (
 if t.TYPE_CHECKING:
     from itsdangerous import Signer
 
-    from .core.registry import ImageSpec
+    from .core.spec import ImageSpec
     from .extension import DynamicImages
 
 __all__ = ["AppState", "get_state", "picture_rule", "EXTENSION_KEY"]

@@ -34,8 +34,8 @@ from .state import EXTENSION_KEY
 if t.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
-    from .core.registry import ImageSpec
     from .core.service import Picture
+    from .core.spec import ImageSpec
     from .state import AppState
 
 __all__ = [

@@ -70,7 +70,7 @@ def test_each_format_gets_its_extension_mimetype_and_bytes(
 
 def test_a_format_pillow_cannot_write_fails_at_decoration(images, monkeypatch):
     monkeypatch.setattr(
-        "flask_dash_images.core.registry.render.available_formats", lambda: ("png",)
+        "flask_dash_images.core.spec.render.available_formats", lambda: ("png",)
     )
     with pytest.raises(RegistrationError, match="Pillow here cannot write it"):
         register(images, "pic", format="avif")

@@ -25,7 +25,7 @@ from .workers import InThread, Job
 
 if t.TYPE_CHECKING:
     from .cache_guard import GuardedCache
-    from .registry import ImageSpec
+    from .spec import ImageSpec
     from .workers import Runner
 
 __all__ = ["Picture", "RenderService", "cache_key", "map_key"]

@@ -36,7 +36,7 @@ from .setup import dash_apps_on, run_dash_setup
 if t.TYPE_CHECKING:
     import dash
 
-    from ..core.registry import ImageSpec
+    from ..core.spec import ImageSpec
     from ..records import DashCallback
     from ..state import AppState
 

@@ -18,12 +18,12 @@ from dash import exceptions as dash_exceptions
 
 from ..core import templates, urls
 from ..core.logs import escape
-from ..core.registry import HEIGHT, SCALE, WIDTH
+from ..core.spec import HEIGHT, SCALE, WIDTH
 from ..exceptions import UrlBuildError
 from .clientside import image_props
 
 if t.TYPE_CHECKING:
-    from ..core.registry import ImageSpec
+    from ..core.spec import ImageSpec
     from ..state import AppState
 
 __all__ = ["url_builder"]

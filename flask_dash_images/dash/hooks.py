@@ -31,7 +31,7 @@ from .binding import IMAGE_ROUTE, bind_dash_apps
 from .clientside import CONFIG_ID
 
 if t.TYPE_CHECKING:
-    from ..core.registry import ImageSpec
+    from ..core.spec import ImageSpec
     from ..state import AppState
 
 __all__: list[str] = []
