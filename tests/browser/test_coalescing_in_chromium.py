@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from dash import ALL, Input, Output, State, dcc, html
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from .helpers import allow_console_errors, image_selector, page_log
 
@@ -86,6 +87,15 @@ LEARN = """() => {
 REQUESTS = """() => performance.getEntriesByType("resource")
     .filter((e) => e.name.includes("/image_generator/"))
     .map((e) => [e.name, e.startTime, e.responseEnd])"""
+
+
+# Each image's state as the page has it: src, srcset, loading state, natural size.
+SHOWN = """(selectors) => selectors.map((s) => {
+    const img = document.querySelector(s);
+    return img && [img.getAttribute("src"), img.getAttribute("srcset"),
+        img.getAttribute("data-dash-images-state"), img.complete,
+        img.naturalWidth, img.naturalHeight, img.currentSrc];
+})"""
 
 
 def burst(page: t.Any, component: t.Any, values: list[t.Any]) -> list[t.Any]:
@@ -242,12 +252,23 @@ def test_all_pictures_with_hidpi_each_ask_for_one_at_a_time(
     log = burst(page, "n", list(range(1, 31)))
 
     for i, selector in enumerate(selectors):
-        page.wait_for_function(
-            "([s, w, h]) => { const img = document.querySelector(s);"
-            " return img.complete && img.naturalWidth === w"
-            " && img.naturalHeight === h; }",
-            arg=[selector, 31, i + 1],
-        )
+        try:
+            page.wait_for_function(
+                "([s, w, h]) => { const img = document.querySelector(s);"
+                " return img.complete && img.naturalWidth === w"
+                " && img.naturalHeight === h; }",
+                arg=[selector, 31, i + 1],
+            )
+        except PlaywrightTimeout:
+            # What the page shows, learned and asked for, and what was drawn.
+            raise AssertionError(
+                {
+                    "images": page.evaluate(SHOWN, selectors),
+                    "learned": page.evaluate("window.__learned")[-6:],
+                    "requests": page.evaluate(REQUESTS)[-6:],
+                    "drawn": [renders.of(k)[-3:] for k in range(count)],
+                }
+            ) from None
         src = page.get_attribute(selector, "src")
         values = {k: v for k, v in query(src).items() if k != "_sig"}
         assert values == {"n": "30", "k": str(i), "scale": "1"}
