@@ -8,7 +8,7 @@ import typing as t
 import dash
 from dash.exceptions import PreventUpdate
 
-from flask_dash_images.dash.clientside import NEXT
+from flask_dash_images.dash.clientside import ASK, NEXT
 
 from . import js_engine
 
@@ -94,7 +94,13 @@ class DashBrowser:
             "output": output,
             "outputs": outputs_spec(callback["output"], outputs),
             "inputs": [
-                dep_spec(d, v) for d, v in zip(callback["inputs"], inputs, strict=True)
+                dep_spec(d, v)
+                for d, v in zip(
+                    # The relay's ask is relay_body's to add.
+                    [d for d in callback["inputs"] if d["property"] != ASK],
+                    inputs,
+                    strict=True,
+                )
             ],
             "state": [
                 dep_spec(d, v) for d, v in zip(callback["state"], state, strict=True)
@@ -196,8 +202,12 @@ def relay_body(body: dict[str, t.Any]) -> dict[str, t.Any]:
     def at_next(spec: dict[str, t.Any]) -> dict[str, t.Any]:
         return {**spec, "property": NEXT}
 
+    # An ALL callback's builder has one more input, the relay's ask (which
+    # the page sets only when an answer came for older values).
+    asks = '["ALL"]' in first.replace(" ", "")
     return {
         **body,
+        "inputs": [*body["inputs"], []] if asks else body["inputs"],
         "output": f"{first.rpartition('.')[0]}.{NEXT}",
         "outputs": (
             [at_next(o) for o in outputs]
@@ -222,7 +232,8 @@ class Relayed:
         return {
             **answer,
             "response": {
-                component: dict(props[NEXT])
+                # Without what the answer was for (the relay's check).
+                component: {k: v for k, v in props[NEXT].items() if k != "for"}
                 for component, props in answer["response"].items()
                 if NEXT in props
             },

@@ -12,7 +12,7 @@ from PIL import Image
 
 from flask_dash_images import RegistrationError
 from flask_dash_images.core import urls
-from flask_dash_images.dash.clientside import NEXT
+from flask_dash_images.dash.clientside import ASK, NEXT
 
 from .dash_browser import DashBrowser, component_key, post_update
 
@@ -53,7 +53,12 @@ def post(page, output, inputs, outputs, state=()):
         "outputs": outputs,
         "inputs": [
             value if isinstance(value, Wildcard) else dict(spec, value=value)
-            for spec, value in zip(callback["inputs"], inputs, strict=True)
+            for spec, value in zip(
+                # The relay's ask is post_update's to add.
+                [d for d in callback["inputs"] if d["property"] != ASK],
+                inputs,
+                strict=True,
+            )
         ],
         "state": [
             dict(spec, value=value)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import typing as t
 
 import flask
-from dash.dependencies import ALL, Input, Output
+from dash.dependencies import ALL, Input, Output, State
 
 from ..core import templates, urls
 from ..exceptions import ConfigurationError
@@ -24,6 +24,7 @@ from ..state import EXTENSION_KEY
 from . import probe
 from .builders import url_builder
 from .clientside import (
+    ASK,
     BOX,
     MEASURE_FUNCTION,
     NEXT,
@@ -148,13 +149,18 @@ def _register(
         builder = url_builder(
             state, spec, dash_app.config.requests_pathname_prefix, spread, blocks, alt
         )
-        dash_app.callback(Output(component, NEXT), *dependencies, **dash_options)(
-            builder
-        )
+        # With ALL, the relay checks that an answer is for the current
+        # values (Dash keeps the last to come back), and asks again if not.
+        asked = [Input(component, ASK)] if spread is not None else []
+        dash_app.callback(
+            Output(component, NEXT), *dependencies, *asked, **dash_options
+        )(builder)
+        current = [State(d.component_id, d.component_property) for d in dependencies]
         dash_app.clientside_callback(  # type: ignore[no-untyped-call]
             relay_function(props, spread is not None, record.export_button),
             outputs,
             Input(component, NEXT),
+            *(current if spread is not None else []),
         )
 
 

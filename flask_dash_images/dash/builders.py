@@ -82,6 +82,8 @@ def url_builder(
         return dict(zip(props, out, strict=True))
 
     def build(*values: t.Any) -> t.Any:
+        if spread is not None:
+            values = values[:-1]  # the relay's ask (see binding)
         try:
             return build_urls(values)
         except UrlBuildError as error:
@@ -112,7 +114,9 @@ def url_builder(
         per_image: list[t.Any] = []
         for i in range(count):
             own = [v[i] if s else v for v, s in zip(values, spread, strict=True)]
-            per_image.append(dash.no_update if blocked(own) else urls_for(own))
+            per_image.append(
+                dash.no_update if blocked(own) else {**urls_for(own), "for": values}
+            )
         return per_image
 
     build.__name__ = build.__qualname__ = f"image_url_{spec.guid}"

@@ -11,6 +11,7 @@ import json
 import typing as t
 
 __all__ = [
+    "ASK",
     "BOX",
     "CONFIG_ID",
     "EXPLAINED",
@@ -46,6 +47,11 @@ EXPORT = "data-export"
 #: ``{"src": ..., "srcSet": ..., "alt": ...}``), for the relay
 #: (:func:`relay_function`) to set under the coalescing rule.
 NEXT = "data-dash-images-next"
+
+#: The image's property the relay sets to have an ``ALL`` callback's URLs
+#: built again, when the answer it got was for older values (an input of
+#: the server-side builder).
+ASK = "data-dash-images-ask"
 
 #: A clientside callback from the images' ids to their first boxes.
 MEASURE_FUNCTION = """function (ids) {
@@ -98,10 +104,8 @@ _ANSWER = """  var unchanged = window.dash_clientside.no_update;
     });
   }"""
 
-_TEMPLATE = """function () {
-  var spec = %(spec)s;
-  var values = Array.prototype.slice.call(arguments);
-  function canon(v) {
+#: A value's canonical JSON (keys sorted), as the URL carries it.
+_CANON = """  function canon(v) {
     if (v === undefined || v === null || typeof v !== "object") {
       return v === undefined ? "null" : JSON.stringify(v);
     }
@@ -110,7 +114,12 @@ _TEMPLATE = """function () {
       .sort().map(function (k) { return JSON.stringify(k) + ":" + canon(v[k]); })
       .join(",") + "}";
   }
-  function enc(s) {
+"""
+
+_TEMPLATE = """function () {
+  var spec = %(spec)s;
+  var values = Array.prototype.slice.call(arguments);
+%(canon)s  function enc(s) {
     return encodeURIComponent(s).replace(/%%2C/g, ",").replace(/%%3A/g, ":")
       .replace(/'/g, "%%27");
   }
@@ -260,12 +269,19 @@ def url_function(
     # The function is inlined in the page's <script>: no "</script>" or
     # "<!--" from an alt text may end it ("<" is written as its escape).
     text = json.dumps(spec).replace("<", "\\u003c")
-    return _TEMPLATE % {"spec": text, "config_id": CONFIG_ID, "answer": _ANSWER}
+    return _TEMPLATE % {
+        "spec": text,
+        "config_id": CONFIG_ID,
+        "answer": _ANSWER,
+        "canon": _CANON,
+    }
 
 
 _RELAY = """function (next) {
   var spec = %(spec)s;
+  var current = Array.prototype.slice.call(arguments, 1);
 %(answer)s
+%(canon)s
   // What the server wrote for one image: {src, srcSet, alt}, or nothing.
   function props(written) {
     return spec.props.map(function (p) {
@@ -279,7 +295,25 @@ _RELAY = """function (next) {
     }
     return one(props(next));
   }
-  return all((Array.isArray(next) ? next : []).map(props));
+  next = Array.isArray(next) ? next : [];
+  // Dash keeps the last answer of an ALL callback to come back, not the
+  // answer to the latest values: an answer for other values than the
+  // current ones asks the server again (once for these values).
+  var said = next.filter(function (w) { return w && w.for; })[0];
+  var target = Array.isArray(first) && first[0] ? first[0].id : null;
+  if (said && target !== null && canon(said.for) !== canon(current)) {
+    var asked = window.dashImages && (window.dashImages.asked =
+      window.dashImages.asked || {});
+    var key = canon(target) + " " + canon(current);
+    if (asked && !asked[key]) {
+      asked[key] = true;
+      var ask = {};
+      ask[spec.ask] = key;
+      window.dash_clientside.set_props(target, ask);
+      throw window.dash_clientside.PreventUpdate;
+    }
+  }
+  return all(next.map(props));
 }"""
 
 
@@ -295,8 +329,10 @@ def relay_function(props: t.Sequence[str], spread: bool, button: bool = True) ->
     :param button: with ``data-export``, the picture shows the built-in
         download control.
     """
-    spec = json.dumps({"props": list(props), "spread": spread, "button": button})
-    return _RELAY % {"spec": spec, "answer": _ANSWER}
+    spec = json.dumps(
+        {"props": list(props), "spread": spread, "button": button, "ask": ASK}
+    )
+    return _RELAY % {"spec": spec, "answer": _ANSWER, "canon": _CANON}
 
 
 def image_props(hidpi: bool, alt: bool, export: bool = False) -> list[str]:

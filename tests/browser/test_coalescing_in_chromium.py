@@ -11,8 +11,9 @@ import time
 import typing as t
 from urllib.parse import parse_qs, urlsplit
 
+import flask
 import pytest
-from dash import ALL, Input, Output, State, dcc, html
+from dash import ALL, MATCH, Input, Output, State, dcc, html
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -430,3 +431,68 @@ def test_the_end_of_a_drag_asks_for_its_picture_at_once(
     ]
     # The server had started the stale render; it ran to its end, unseen.
     assert drawn[0] == 1 and drawn[-1] == 8 and len(drawn) == 2, drawn
+
+
+@pytest.mark.parametrize("output", ["ALL", "MATCH", "one"])
+def test_a_late_answer_for_older_values_never_wins(
+    dash_factory, images, renders, open_app, output
+):
+    # URLs built on the server (signed): the answer for n=2 comes back
+    # after the one for n=3 (another thread, a slower worker). Dash keeps the
+    # later answer of a pattern-matching callback, whatever it answers.
+    count = 2 if output != "one" else 1
+    ids = [{"t": "img", "i": i} for i in range(count)] if output != "one" else ["pic"]
+    dash_app = dash_factory(
+        html.Div(
+            [dcc.Input(id="n", type="number", value=0)]
+            + [dcc.Input(id={"t": "k", "i": i}, value=i) for i in range(count)]
+            + [html.Img(id=i) for i in ids]
+        ),
+        {"SECRET_KEY": "k", "DASH_IMAGES_SIGN": True},
+    )
+    if output == "ALL":
+        dependencies = (
+            Output({"t": "img", "i": ALL}, "src"),
+            Input("n", "value"),
+            State({"t": "k", "i": ALL}, "value"),
+        )
+    elif output == "MATCH":
+        dependencies = (
+            Output({"t": "img", "i": MATCH}, "src"),
+            Input("n", "value"),
+            State({"t": "k", "i": MATCH}, "value"),
+        )
+    else:
+        dependencies = (
+            Output("pic", "src"),
+            Input("n", "value"),
+            State({"t": "k", "i": 0}, "value"),
+        )
+
+    @images.callback(*dependencies)
+    def draw(n, k):
+        return Image.new("L", (n + 1, k + 1), 90)
+
+    @dash_app.server.before_request
+    def late():
+        body = flask.request.get_json(silent=True) or {}
+        first = (body.get("inputs") or [{}])[0]
+        if isinstance(first, dict) and first.get("value") == 2:
+            time.sleep(0.5)
+
+    page = open_app(dash_app)
+    selectors = [image_selector(i) for i in ids]
+    for selector in selectors:
+        page.wait_for_function(
+            "(s) => document.querySelector(s).naturalWidth === 1", arg=selector
+        )
+    burst(page, "n", [1, 2, 3])
+    page.wait_for_timeout(1500)  # the late answer is in
+    for i, selector in enumerate(selectors):
+        page.wait_for_function(
+            "([s, w, h]) => { const img = document.querySelector(s);"
+            " return img.complete && img.naturalWidth === w"
+            " && img.naturalHeight === h; }",
+            arg=[selector, 4, i + 1],
+        )
+        assert query(page.get_attribute(selector, "src"))["n"] == "3"
