@@ -4,11 +4,13 @@ request: what the browser benchmarks measure in."""
 from __future__ import annotations
 
 import contextlib
+import tempfile
 import typing as t
+from pathlib import Path
 
 from tests.browser.helpers import CHROMIUM_ARGS, find_chromium
 
-__all__ = ["slow_page"]
+__all__ = ["gunicorn_page", "slow_page"]
 
 
 @contextlib.contextmanager
@@ -46,3 +48,24 @@ def slow_page(latency_ms: int, timeout_ms: int) -> t.Iterator[t.Any]:
             yield page
         finally:
             browser.close()
+
+
+@contextlib.contextmanager
+def gunicorn_page(
+    app: str, threads: int, latency_ms: int, timeout_ms: int
+) -> t.Iterator[tuple[t.Any, t.Any]]:
+    """``app`` under gunicorn (one gthread worker with ``threads`` threads,
+    in a directory of its own), and a :func:`slow_page` to drive it."""
+    from tests.servers import GunicornServer
+
+    with tempfile.TemporaryDirectory(prefix="bench-") as directory:
+        server = GunicornServer(
+            app,
+            Path(directory),
+            workers=1,
+            worker_class="gthread",
+            threads=threads,
+            ready_path="/",
+        )
+        with server, slow_page(latency_ms, timeout_ms) as page:
+            yield server, page

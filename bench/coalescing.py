@@ -52,11 +52,9 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import tempfile
 import threading
 import time
 import typing as t
-from pathlib import Path
 
 import dash
 import flask
@@ -396,30 +394,20 @@ def value_of(src: str) -> int | None:
 
 
 def measure(rounds: int, steps: int, seconds: float) -> list[Run]:
-    from tests.servers import GunicornServer
-
     from . import chromium
 
     runs: list[Run] = []
     variants = [(kind, mode) for kind in KINDS for mode in MODES]
-    with tempfile.TemporaryDirectory(prefix="bench-coalescing-") as directory:
-        server = GunicornServer(
-            APP,
-            Path(directory),
-            workers=1,
-            worker_class="gthread",
-            threads=THREADS,
-            ready_path="/",
-        )
-        with server, chromium.slow_page(LATENCY_MS, FINAL_TIMEOUT_MS) as page:
-            # Round -1 warms up, untimed: connections, compiled code.
-            for round_ in range(-1, rounds):
-                order = variants if round_ % 2 == 0 else variants[::-1]
-                for i, (kind, mode) in enumerate(order):
-                    base = STRIDE * (len(variants) * (round_ + 1) + i)
-                    run = one_run(page, server, kind, mode, base, steps, seconds)
-                    if round_ >= 0:
-                        runs.append(run)
+    served = chromium.gunicorn_page(APP, THREADS, LATENCY_MS, FINAL_TIMEOUT_MS)
+    with served as (server, page):
+        # Round -1 warms up, untimed: connections, compiled code.
+        for round_ in range(-1, rounds):
+            order = variants if round_ % 2 == 0 else variants[::-1]
+            for i, (kind, mode) in enumerate(order):
+                base = STRIDE * (len(variants) * (round_ + 1) + i)
+                run = one_run(page, server, kind, mode, base, steps, seconds)
+                if round_ >= 0:
+                    runs.append(run)
     return runs
 
 

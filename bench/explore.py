@@ -40,11 +40,9 @@ of 10 notches in 0.5 s and 5 single notches.
 from __future__ import annotations
 
 import dataclasses
-import tempfile
 import threading
 import time
 import typing as t
-from pathlib import Path
 
 import dash
 import flask
@@ -329,31 +327,20 @@ def gesture(
 def measure(
     rounds: int, steps: int, seconds: float, notches: int
 ) -> tuple[list[Gesture], list[Notch]]:
-    from tests.servers import GunicornServer
-
     from . import chromium
 
     gestures: list[Gesture] = []
     singles: list[Notch] = []
-    with tempfile.TemporaryDirectory(prefix="bench-explore-") as directory:
-        server = GunicornServer(
-            APP,
-            Path(directory),
-            workers=1,
-            worker_class="gthread",
-            threads=THREADS,
-            ready_path="/",
-        )
-        with server, chromium.slow_page(LATENCY_MS, TIMEOUT_MS) as page:
-            # Round -1 warms up, untimed: connections, compiled code.
-            for round_ in range(-1, rounds):
-                base = STRIDE * 2 * (round_ + 1)
-                done = gesture(page, server, base, steps, seconds)
-                each = max(1, notches // rounds)
-                found = single_notches(page, server, base + STRIDE, each)
-                if round_ >= 0:
-                    gestures.append(done)
-                    singles.extend(found)
+    with chromium.gunicorn_page(APP, THREADS, LATENCY_MS, TIMEOUT_MS) as (server, page):
+        # Round -1 warms up, untimed: connections, compiled code.
+        for round_ in range(-1, rounds):
+            base = STRIDE * 2 * (round_ + 1)
+            done = gesture(page, server, base, steps, seconds)
+            each = max(1, notches // rounds)
+            found = single_notches(page, server, base + STRIDE, each)
+            if round_ >= 0:
+                gestures.append(done)
+                singles.extend(found)
     return gestures, singles
 
 
